@@ -1,0 +1,13 @@
+-- Yearbook R&D expenditure per province (and 全国): total of all funding sources, in 亿元.
+select
+    s.data_year,
+    s.province_code,
+    s.province,
+    s.province_code = '00' as is_national,
+    s.rd_expenditure_100m_yuan,
+    'csy' as publication_code,
+    s.publication_year,
+    p.release_order_in_year,
+    s.document_sha256
+from {{ source('landing', 'csy_rd_expenditure') }} as s
+cross join (select release_order_in_year from {{ ref('publications') }} where publication_code = 'csy') as p

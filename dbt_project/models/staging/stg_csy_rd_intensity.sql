@@ -1,0 +1,13 @@
+-- Yearbook R&D intensity back series: one row per edition (publication_year), data year and province.
+select
+    s.data_year,
+    s.province_code,
+    s.province,
+    s.province_code = '00' as is_national,
+    s.rd_intensity_pct,
+    'csy' as publication_code,
+    s.publication_year,
+    p.release_order_in_year,
+    s.document_sha256
+from {{ source('landing', 'csy_rd_intensity') }} as s
+cross join (select release_order_in_year from {{ ref('publications') }} where publication_code = 'csy') as p

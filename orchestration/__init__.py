@@ -1,0 +1,8 @@
+"""Dagster orchestration: raw → landing assets per feed, dbt models, checks, jobs, schedules."""
+
+import warnings
+
+from dagster import BetaWarning
+
+# BackfillPolicy is marked beta; the year-range runs depend on it on purpose (single-run backfills).
+warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")

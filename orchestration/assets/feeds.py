@@ -1,0 +1,107 @@
+"""Two assets per feed, built by one factory so every feed has the same shape:
+
+raw/<feed>      the archived documents, sha256-verified against their provenance records
+landing/<feed>  the documents parsed, Pandera-validated and loaded into DuckDB `landing.<feed>`
+
+Feeds whose documents each carry one data year are partitioned by that year; back-series feeds
+(every edition re-publishes many years) are not.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+
+from orchestration.partitions import data_year_partitions
+from orchestration.resources import DUCKDB_POOL
+from scrapers.feed import Feed
+from scrapers.registry import FEEDS
+from warehouse.archive import ProvenanceRecord, read_verified, records_for
+from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
+from scrapers.errors import DocumentError
+
+
+def raw_key(feed: str) -> AssetKey:
+    return AssetKey(["raw", feed])
+
+
+def landing_key(feed: str) -> AssetKey:
+    return AssetKey(["landing", feed])
+
+
+def selected_records(context: AssetExecutionContext, feed: Feed) -> tuple[list[ProvenanceRecord], list[int] | None]:
+    """The feed's documents for the run's partition range (all of them when unpartitioned)."""
+    records = records_for(feed.name)
+    if not feed.one_year_per_document:
+        return records, None
+    window = context.partition_time_window
+    years = list(range(window.start.year, window.end.year))
+    return [r for r in records if r.data_year in years], years
+
+
+def documents_table(records: list[ProvenanceRecord]) -> MetadataValue:
+    lines = ["| document | data year | publication | sha256 | bytes |", "|---|---|---|---|---|"]
+    lines += [f"| {r.path} | {r.data_year} | {r.publication} | `{r.sha256[:16]}…` | {r.bytes} |" for r in records]
+    return MetadataValue.md("\n".join(lines))
+
+
+@contextmanager
+def refusing_bad_documents() -> Iterator[None]:
+    """Turn a bad document into a step failure whose description is the whole plain message."""
+    try:
+        yield
+    except (DocumentError, LandingValidationError) as exc:
+        raise Failure(description=str(exc), allow_retries=False) from None
+
+
+def feed_assets(feed: Feed) -> list[AssetsDefinition]:
+    partitioned = dict(partitions_def=data_year_partitions, backfill_policy=BackfillPolicy.single_run()) \
+        if feed.one_year_per_document else {}
+    tags = {"feed": feed.name}
+
+    @asset(key=raw_key(feed.name), group_name="raw", description=f"Archived documents: {feed.title}",
+           kinds={"file"}, tags=tags, **partitioned)
+    def raw_documents(context: AssetExecutionContext) -> MaterializeResult:
+        records, years = selected_records(context, feed)
+        with refusing_bad_documents():
+            for record in records:
+                read_verified(record)  # raises naming the document if its bytes changed
+        missing = sorted(set(years or ()) - {r.data_year for r in records})
+        return MaterializeResult(metadata={
+            "documents": len(records),
+            "documents_table": documents_table(records),
+            "bytes": sum(r.bytes for r in records),
+            "years_without_document": MetadataValue.json(missing),
+        })
+
+    @asset(key=landing_key(feed.name), group_name="landing", deps=[raw_key(feed.name)], kinds={"duckdb"},
+           description=f"landing.{feed.name}: {feed.title}", tags=tags, pool=DUCKDB_POOL, **partitioned)
+    def landing_table(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+        records, years = selected_records(context, feed)
+        with refusing_bad_documents():
+            batch = parse_documents(feed, records)  # validated before anything is written
+        with duckdb.get_connection() as con:
+            ensure_schema(con)
+            written = load(con, batch, years)
+            total = con.execute(f"SELECT count(*) FROM landing.{feed.name}").fetchone()[0]
+        return MaterializeResult(metadata={
+            "rows_written": written,
+            "table_rows": total,
+            "documents": documents_table(records),
+            "document_sha256": MetadataValue.json({r.path: r.sha256 for r in records}),
+        })
+
+    return [raw_documents, landing_table]
+
+
+feed_asset_defs = [a for feed in FEEDS.values() for a in feed_assets(feed)]

@@ -1,0 +1,39 @@
+"""Blocking Pandera checks on every landed table.
+
+The landing asset already refuses rows that fail its model before writing; these checks validate
+what the table holds after the load (all years together, including rows from earlier runs), and
+being blocking they stop the dbt models when the warehouse holds anything the model rejects.
+"""
+
+import pandera.errors
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, MetadataValue, asset_check
+from dagster_duckdb import DuckDBResource
+
+from orchestration.assets.feeds import landing_key
+from orchestration.resources import DUCKDB_POOL
+from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
+from warehouse.schemas import LANDING_MODELS, Landing
+
+
+def pandera_check(table: str, model: type[Landing]) -> AssetChecksDefinition:
+    @asset_check(asset=landing_key(table), name=f"{table}_matches_schema", blocking=True, pool=DUCKDB_POOL,
+                 description=f"landing.{table} passes the Pandera model {model.__name__} (types, province codes, "
+                             "year range, bounds, unique keys, national total vs provinces).")
+    def check(duckdb: DuckDBResource) -> AssetCheckResult:
+        with duckdb.get_connection() as con:
+            rows = landed_rows(con, table)
+        try:
+            model.validate(rows, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            failures = failure_table(exc, rows)
+            return AssetCheckResult(
+                passed=False, severity=AssetCheckSeverity.ERROR,
+                metadata={"rows": len(rows), "failure_cases": len(failures),
+                          "failing_rows": MetadataValue.md(failures.head(MAX_FAILURES_SHOWN * 10).to_markdown(index=False))},
+            )
+        return AssetCheckResult(passed=True, metadata={"rows": len(rows)})
+
+    return check
+
+
+pandera_checks = [pandera_check(table, model) for table, model in LANDING_MODELS.items()]

@@ -1,0 +1,19 @@
+"""The one Definitions object: `dagster dev -m orchestration.definitions`."""
+
+from dagster import Definitions, in_process_executor
+
+from orchestration.assets.dbt import dbt_models
+from orchestration.assets.feeds import feed_asset_defs
+from orchestration.checks import pandera_checks
+from orchestration.jobs import annual_refresh, materialize_everything
+from orchestration.resources import resources
+
+defs = Definitions(
+    assets=[*feed_asset_defs, dbt_models],
+    asset_checks=pandera_checks,
+    jobs=[materialize_everything],
+    schedules=[annual_refresh],
+    resources=resources(),
+    # One process, steps in order: the DuckDB single-writer design (see orchestration/resources.py).
+    executor=in_process_executor,
+)

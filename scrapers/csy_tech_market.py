@@ -1,0 +1,45 @@
+"""CSY tables 8-3x: technology-market contracts by region, outflow (输出) and inflow (流向), value and count.
+
+Each document is one direction and one measure, with one column per year; each edition re-publishes
+earlier years, so every (edition, year) is kept as a vintage.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pandas as pd
+
+from scrapers.errors import DocumentError
+from scrapers.feed import TEN_THOUSAND_YUAN_TO_100M_YUAN, Feed
+from scrapers.region_tables import LAYOUT_DIR, load_layout
+from scrapers.xls_workbooks import read_xls_region_table
+from warehouse.archive import RawDocument
+
+NAME = "csy_tech_market"
+_VOCABULARY = tomllib.loads((LAYOUT_DIR / f"{NAME}.toml").read_text(encoding="utf-8"))
+# Landing column and conversion factor per printed measure.
+MEASURES = {  # printed measure -> (measure, landing column, factor into the column's unit)
+    "合同金额": ("contract_value", "contract_value_100m_yuan", TEN_THOUSAND_YUAN_TO_100M_YUAN),
+    "合同数": ("contract_count", "contract_count", 1),
+}
+
+
+def parse(doc: RawDocument) -> pd.DataFrame:
+    table = read_xls_region_table(doc, load_layout(NAME))
+    heading = re.search(load_layout(NAME).title_pattern, table.title)
+    direction = _VOCABULARY["directions"][heading.group("direction")]
+    printed = heading.group("measure")
+    measure, column, factor = MEASURES[printed]
+    expected = doc.record.attributes.get("direction"), doc.record.attributes.get("measure")
+    if expected != (direction, measure):
+        raise DocumentError(doc.name, f"a table of {expected[1]} for {expected[0]} (provenance record)",
+                            f"title {table.title!r}")
+    frame = table.year_frame(_VOCABULARY["measure_units"][printed], column)
+    frame[column] = frame[column] * factor
+    other = next(c for _, c, _ in MEASURES.values() if c != column)
+    return frame.assign(direction=direction, measure=measure, **{other: None})
+
+
+FEED = Feed(NAME, "CSY 8-3x technology-market contracts by region: outflow and inflow, value (万元 → 亿元) and count", parse, False)

@@ -1,0 +1,110 @@
+"""Materialize everything (as `make run` does) into a temporary DuckDB and check the marts."""
+
+import pytest
+
+CLUSTERS = {"京津冀", "长三角", "珠三角", "成渝"}
+RD_YEARS = set(range(2010, 2024))  # yearbook R&D table 2010-2023, bulletins 2018-2023
+
+
+def query(con, sql):
+    return con.execute(sql).df()
+
+
+def test_landing_tables_hold_every_document(warehouse):
+    counts = dict(warehouse.execute(
+        "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'landing'").fetchall())
+    assert set(counts) >= {"nbs_rd_bulletin", "csy_rd_expenditure", "csy_rd_intensity", "csy_patent_grants",
+                           "csy_tech_market", "csy_hightech_industry", "documents"}
+    documents = warehouse.execute("SELECT count(*), count(DISTINCT document_sha256) FROM landing.documents").fetchone()
+    assert documents == (73, 73)
+
+
+@pytest.mark.parametrize("mart, key", [
+    ("province_rd_ranking", "year, province"),
+    ("cluster_indicators", "year, cluster"),
+    ("cluster_stage_efficiency", "year, cluster"),
+    ("tech_market_balance", "year, region_type, region"),
+])
+def test_mart_keys_are_unique(warehouse, mart, key):
+    duplicates = warehouse.execute(f"SELECT {key}, count(*) FROM marts.{mart} GROUP BY ALL HAVING count(*) > 1").fetchall()
+    assert duplicates == []
+
+
+def test_province_ranking_is_complete_and_consistent(warehouse):
+    ranking = query(warehouse, "SELECT * FROM marts.province_rd_ranking")
+    assert set(ranking.year) == RD_YEARS
+    assert (ranking.groupby("year").size() == 31).all()
+    assert ranking.rd_expenditure_100m_yuan.notna().all()
+    # Intensity is published from 2011 (yearbook back series); 2010 is NULL and says why.
+    missing = ranking[ranking.rd_intensity_pct.isna()]
+    assert set(missing.year) == {2010} and missing.null_reason.notna().all()
+    y2023 = ranking[ranking.year == 2023].set_index("province")
+    assert y2023.loc["北京", "intensity_rank"] == 1 and y2023.loc["北京", "rd_intensity_pct"] == 6.73
+    assert y2023.loc["北京", "national_rd_intensity_pct"] == 2.65 and bool(y2023.loc["北京", "above_national"])
+    assert y2023.loc["北京", "rd_intensity_vintage"] == "nbs_rd_bulletin 2024"  # earliest vintage by default
+    assert sorted(y2023.intensity_rank) == list(range(1, 32))
+
+
+def test_every_mart_row_traces_to_an_archived_document(warehouse):
+    orphans = warehouse.execute("""
+        SELECT count(*) FROM marts.province_rd_ranking AS r
+        LEFT JOIN landing.documents AS d ON d.document_sha256 = r.rd_expenditure_document_sha256
+        WHERE d.document_sha256 IS NULL""").fetchone()[0]
+    assert orphans == 0
+    untraced = warehouse.execute(
+        "SELECT count(*) FROM marts.cluster_indicators WHERE rd_expenditure_document_sha256s IS NULL").fetchone()[0]
+    assert untraced == 0
+
+
+def test_cluster_indicators_cover_every_cluster_and_year(warehouse):
+    clusters = query(warehouse, "SELECT * FROM marts.cluster_indicators")
+    assert set(clusters.cluster) == CLUSTERS and set(clusters.year) == RD_YEARS
+    assert (clusters.groupby("year").cluster.nunique() == 4).all()
+    assert clusters.gdp_is_implied.all()
+    prd = clusters[(clusters.cluster == "珠三角") & (clusters.year == 2023)].iloc[0]
+    # 广东 alone stands for the PRD: the cluster's intensity is 广东's.
+    guangdong = warehouse.execute(
+        "SELECT rd_intensity_pct FROM marts.province_rd_ranking WHERE year = 2023 AND province = '广东'").fetchone()[0]
+    assert prd.rd_intensity_pct == pytest.approx(guangdong)
+    assert prd.members_count == 1 and prd.members_reporting_rd_expenditure == 1
+    jjj = clusters[(clusters.cluster == "京津冀") & (clusters.year == 2020)].iloc[0]
+    assert jjj.tech_net_outflow_100m_yuan > 0  # 京津冀 exports more technology than it absorbs
+    assert prd.hightech_enterprise_net_profit_100m_yuan is None or prd.hightech_enterprise_null_reason
+
+
+def test_stage_efficiency_is_lagged_ratio_of_cluster_sums(warehouse):
+    eff = query(warehouse, "SELECT * FROM marts.cluster_stage_efficiency")
+    assert set(eff.year) == RD_YEARS and (eff.groupby("year").size() == 4).all()
+    # Recompute the 长三角 2019 patent stage from the landing tables: Σ inventions(2020) / Σ R&D(2019).
+    members = "('上海', '江苏', '浙江', '安徽')"
+    inventions = warehouse.execute(
+        f"SELECT sum(invention_grants_count) FROM landing.csy_patent_grants WHERE data_year = 2020 AND province IN {members}"
+    ).fetchone()[0]
+    rd = warehouse.execute(
+        f"SELECT sum(rd_expenditure_100m_yuan) FROM landing.nbs_rd_bulletin WHERE data_year = 2019 AND province IN {members}"
+    ).fetchone()[0]
+    yrd = eff[(eff.cluster == "长三角") & (eff.year == 2019)].iloc[0]
+    assert yrd.patent_stage_efficiency == pytest.approx(inventions / rd)
+    # No explained-away NULLs: every NULL carries its reason.
+    for column, reason in [("patent_stage_efficiency", "patent_stage_null_reason"),
+                           ("transformation_stage_efficiency", "transformation_stage_null_reason"),
+                           ("transformation_stage_efficiency_hitech_industry_proxy", "transformation_stage_proxy_null_reason")]:
+        assert eff.loc[eff[column].isna(), reason].notna().all(), column
+    # The Torch feed is absent, so the transformation stage is NULL everywhere, never silently proxied.
+    assert eff.transformation_stage_efficiency.isna().all()
+    assert set(eff.loc[eff.patent_stage_efficiency.isna(), "year"]) == {2023}  # inventions 2024 not published
+    assert set(eff.loc[eff.transformation_stage_efficiency_hitech_industry_proxy.isna(), "year"]) == {2016, 2023}
+    ranks = eff[eff.year == 2019].patent_stage_rank
+    assert sorted(ranks) == [1, 2, 3, 4]
+
+
+def test_tech_market_balance_for_provinces_and_clusters(warehouse):
+    balance = query(warehouse, "SELECT * FROM marts.tech_market_balance")
+    assert set(balance.region_type) == {"province", "cluster"}
+    y2020 = balance[balance.year == 2020].set_index("region")
+    assert len(y2020[y2020.region_type == "province"]) == 31 and len(y2020[y2020.region_type == "cluster"]) == 4
+    beijing = y2020.loc["北京"]
+    # Default vintage = earliest edition carrying 2020 (CSY 2021): reference transcription 6316.1622 / 3128.5506.
+    assert beijing.outflow_100m_yuan == pytest.approx(6316.1622, abs=1e-4)
+    assert beijing.net_outflow_100m_yuan == pytest.approx(6316.1622 - 3128.5506, abs=1e-3)
+    assert y2020.loc["珠三角", "net_outflow_100m_yuan"] < 0  # 珠三角 absorbs more than it exports

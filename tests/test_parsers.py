@@ -1,0 +1,87 @@
+"""Every bundled document parses; row counts and spot values per feed, read from the real files."""
+
+import pytest
+
+from scrapers.registry import FEEDS
+from warehouse.archive import read_verified, records_for
+from warehouse.paths import RAW_DIR
+
+# 全国 + 31 provinces in every regional table.
+REGION_ROWS = 32
+
+
+def parsed(feed: str, path: str):
+    record = next(r for r in records_for(feed, RAW_DIR) if r.path == path)
+    return FEEDS[feed].parse(read_verified(record, RAW_DIR)).set_index("province")
+
+
+@pytest.mark.parametrize("record", [r for f in FEEDS for r in records_for(f, RAW_DIR)], ids=lambda r: r.path)
+def test_every_document_parses_to_all_regions(record):
+    frame = FEEDS[record.feed].parse(read_verified(record, RAW_DIR))
+    years = frame["data_year"].nunique()
+    assert len(frame) == REGION_ROWS * years
+    assert set(frame["province_code"]) >= {"00", "11", "65"}
+    assert frame["data_year"].max() == record.data_year
+
+
+def test_document_counts(registry):
+    counts = {f: sum(r.feed == f for r in registry) for f in FEEDS}
+    assert counts == {"nbs_rd_bulletin": 6, "csy_rd_expenditure": 14, "csy_rd_intensity": 6,
+                      "csy_patent_grants": 14, "csy_tech_market": 20, "csy_hightech_industry": 13}
+
+
+@pytest.mark.parametrize("year, province, expenditure, intensity", [
+    (2018, "北京", 1870.8, 6.17),  # title inside the table
+    (2019, "全国", 22143.6, 2.23),  # title above the table
+    (2021, "广东", 4002.2, 3.22),  # two identical copies on the page
+    (2023, "北京", 2947.1, 6.73),  # renamed headers
+    (2023, "内蒙古", 228.1, 0.93),  # three-character name, no padding
+])
+def test_bulletin_spot_values(year, province, expenditure, intensity):
+    row = parsed("nbs_rd_bulletin", f"nbs-rd-bulletin/{year}.html").loc[province]
+    assert row.rd_expenditure_100m_yuan == expenditure
+    assert row.rd_intensity_pct == intensity
+
+
+def test_yearbook_rd_expenditure_converts_10k_yuan_to_100m_yuan():
+    frame = parsed("csy_rd_expenditure", "csy-rd-expenditure-by-region-and-source/2010.xls")
+    assert frame.loc["全国", "rd_expenditure_100m_yuan"] == pytest.approx(7062.57745)  # printed 70625774.5 万元
+    frame = parsed("csy_rd_expenditure", "csy-rd-expenditure-by-region-and-source/2023.xls")
+    assert frame.loc["全国", "rd_expenditure_100m_yuan"] == pytest.approx(33357.0688)  # 333570688 万元
+
+
+def test_intensity_back_series_keeps_every_year_of_an_edition():
+    frame = parsed("csy_rd_intensity", "csy-rd-intensity-by-region/2018.xls").reset_index()
+    assert sorted(frame["data_year"].unique()) == list(range(2011, 2019))
+    beijing = frame[frame.province == "北京"].set_index("data_year")["rd_intensity_pct"]
+    assert beijing[2011] == 5.76 and beijing[2018] == 6.17
+    # The 2020 file keeps full-precision floats where the book prints two decimals.
+    frame = parsed("csy_rd_intensity", "csy-rd-intensity-by-region/2020.xls").reset_index()
+    national = frame[frame.province == "全国"].set_index("data_year")["rd_intensity_pct"]
+    assert national[2012] == pytest.approx(1.905817520314897)
+
+
+def test_patent_grants_and_misprinted_province_names():
+    frame = parsed("csy_patent_grants", "csy-patent-grants-by-region/2023.xls")
+    assert tuple(frame.loc["北京", ["patent_grants_total_count", "invention_grants_count",
+                                  "utility_model_grants_count", "design_grants_count"]]) == (193973, 107875, 68901, 17197)
+    # The 2012 table prints 山西/西藏 as 山两/两藏; both still land under the right province.
+    frame = parsed("csy_patent_grants", "csy-patent-grants-by-region/2012.xls")
+    assert {"山西", "西藏"} <= set(frame.index)
+
+
+def test_tech_market_value_and_count():
+    value = parsed("csy_tech_market", "csy-tech-market-outflow-by-region/type-funds-2023.xls").reset_index()
+    beijing = value[(value.province == "北京") & (value.data_year == 2023)].iloc[0]
+    assert beijing.contract_value_100m_yuan == pytest.approx(8536.9394)  # 85369394 万元
+    assert beijing.direction == "outflow" and beijing.measure == "contract_value"
+    count = parsed("csy_tech_market", "csy-tech-market-inflow-by-region/type-amount-2022.xls").reset_index()
+    tianjin = count[(count.province == "天津") & (count.data_year == 2000)].iloc[0]
+    assert tianjin.contract_count == 6297 and tianjin.direction == "inflow"
+
+
+def test_hightech_industry_columns_found_across_renames():
+    old = parsed("csy_hightech_industry", "csy-hightech-industry-by-region/2010.xls")  # 主营业务收入, 利润 beside 利税
+    assert tuple(old.loc["广东", ["enterprises_count", "revenue_100m_yuan", "total_profit_100m_yuan"]]) == (5774, 20952.8, 1225.6)
+    new = parsed("csy_hightech_industry", "csy-hightech-industry-by-region/2016.xls")  # 利润总额
+    assert tuple(new.loc["广东", ["enterprises_count", "revenue_100m_yuan", "total_profit_100m_yuan"]]) == (6570, 37765, 2094)

@@ -1,0 +1,1 @@
+"""The warehouse: bundled raw documents with provenance, landing-table registry, DuckDB location."""

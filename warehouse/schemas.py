@@ -1,0 +1,168 @@
+"""Pandera models of the landing tables: the one registry that both validates parsed rows and
+generates the DuckDB DDL of `landing.<feed>` (see warehouse/landing.py).
+
+Sanity bounds are named constants with the measurement they come from.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from scrapers.regions import NATIONAL_CODE, province_codes
+
+FIRST_DATA_YEAR = 2000  # tech-market back series start in 2000; nothing older is published here
+LAST_DATA_YEAR = 2100
+MAX_INTENSITY_PCT = 10.0  # highest provincial R&D intensity on record is Beijing's ~6.8 %
+
+# National row vs the sum of the province rows, as (lowest, highest) of (sum − national) / national.
+# Rounded provincial figures sum to the national one within half a percent (measured: < 0.02 %).
+ROUNDING_BAND = (-0.005, 0.005)
+# Patent grants: the national row also counts grants not allocated to a province (measured: provinces
+# sum 0.2 %–7.5 % below, the widest gap for invention grants in 2010).
+PATENT_BAND = (-0.10, 0.005)
+# Technology markets: the national row also counts Hong Kong/Macao/Taiwan, "other" and abroad
+# (measured: outflow up to 7.1 % below, inflow value up to 22.1 % below).
+TECH_MARKET_BAND = (-0.25, 0.005)
+
+VALID_REGION_CODES = sorted(province_codes() | {NATIONAL_CODE})
+
+
+def national_total_within(df: pd.DataFrame, column: str, band: tuple[float, float], by: list[str]) -> pd.Series:
+    """True for every row except the national rows whose total disagrees with its provinces beyond band."""
+    national = df["province_code"] == NATIONAL_CODE
+    values = df[column].astype("float64")
+    sums = values.where(~national).groupby([df[c] for c in by]).transform("sum")
+    gap = (sums - values) / values
+    bad = national & values.notna() & (values != 0) & ~gap.between(*band)
+    return ~bad
+
+
+class Landing(pa.DataFrameModel):
+    """Columns every landing table carries: the region and where the row came from."""
+
+    province_code: Series[str] = pa.Field(isin=VALID_REGION_CODES)
+    province: Series[str]
+    data_year: Series[int] = pa.Field(ge=FIRST_DATA_YEAR, le=LAST_DATA_YEAR)
+    feed: Series[str]
+    document_path: Series[str]
+    document_sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    publication_year: Series[int] = pa.Field(ge=FIRST_DATA_YEAR, le=LAST_DATA_YEAR)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+class NbsRdBulletin(Landing):
+    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0)
+    rd_intensity_pct: Series[float] = pa.Field(ge=0, le=MAX_INTENSITY_PCT)
+
+    class Config:
+        unique = ["data_year", "province_code"]
+
+    @pa.dataframe_check(error="national R&D expenditure differs from the sum of provinces")
+    def national_total(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "rd_expenditure_100m_yuan", ROUNDING_BAND, ["document_sha256"])
+
+
+class CsyRdExpenditure(Landing):
+    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        unique = ["data_year", "province_code"]
+
+    @pa.dataframe_check(error="national R&D expenditure differs from the sum of provinces")
+    def national_total(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "rd_expenditure_100m_yuan", ROUNDING_BAND, ["document_sha256"])
+
+
+class CsyRdIntensity(Landing):
+    rd_intensity_pct: Series[float] = pa.Field(ge=0, le=MAX_INTENSITY_PCT)
+
+    class Config:
+        unique = ["publication_year", "data_year", "province_code"]
+
+
+class CsyPatentGrants(Landing):
+    patent_grants_total_count: Series[int] = pa.Field(ge=0)
+    invention_grants_count: Series[int] = pa.Field(ge=0)
+    utility_model_grants_count: Series[int] = pa.Field(ge=0)
+    design_grants_count: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        unique = ["data_year", "province_code"]
+
+    @pa.dataframe_check(error="total grants differ from invention + utility model + design")
+    def kinds_add_up(cls, df: pd.DataFrame) -> pd.Series:
+        kinds = df["invention_grants_count"] + df["utility_model_grants_count"] + df["design_grants_count"]
+        return kinds == df["patent_grants_total_count"]
+
+    @pa.dataframe_check(error="national invention grants differ from the sum of provinces")
+    def national_total(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "invention_grants_count", PATENT_BAND, ["document_sha256"])
+
+
+class CsyTechMarket(Landing):
+    direction: Series[str] = pa.Field(isin=["outflow", "inflow"])
+    measure: Series[str] = pa.Field(isin=["contract_value", "contract_count"])  # what the document prints
+    contract_value_100m_yuan: Series[float] = pa.Field(ge=0, nullable=True)
+    contract_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
+
+    class Config:
+        unique = ["document_sha256", "data_year", "province_code"]
+
+    @pa.dataframe_check(error="a row carries only the measure its document prints")
+    def one_measure(cls, df: pd.DataFrame) -> pd.Series:
+        other = df["contract_count"].where(df["measure"] == "contract_value", df["contract_value_100m_yuan"])
+        return other.isna()
+
+    @pa.dataframe_check(error="national contract value differs from the sum of provinces")
+    def national_value(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "contract_value_100m_yuan", TECH_MARKET_BAND, ["document_sha256", "data_year"])
+
+    @pa.dataframe_check(error="national contract count differs from the sum of provinces")
+    def national_count(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "contract_count", TECH_MARKET_BAND, ["document_sha256", "data_year"])
+
+
+class CsyHightechIndustry(Landing):
+    enterprises_count: Series[int] = pa.Field(ge=0)
+    revenue_100m_yuan: Series[float] = pa.Field(ge=0)
+    # Profit may be negative: 宁夏 reported a loss (−0.1 亿元) in 2013.
+    total_profit_100m_yuan: Series[float]
+
+    class Config:
+        unique = ["data_year", "province_code"]
+
+    @pa.dataframe_check(error="national revenue differs from the sum of provinces")
+    def national_total(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "revenue_100m_yuan", ROUNDING_BAND, ["document_sha256"])
+
+
+LANDING_MODELS: dict[str, type[Landing]] = {
+    "nbs_rd_bulletin": NbsRdBulletin,
+    "csy_rd_expenditure": CsyRdExpenditure,
+    "csy_rd_intensity": CsyRdIntensity,
+    "csy_patent_grants": CsyPatentGrants,
+    "csy_tech_market": CsyTechMarket,
+    "csy_hightech_industry": CsyHightechIndustry,
+}
+
+
+class TorchHightechEnterprise(Landing):
+    """Torch yearbook 高新技术企业 net profit by region (licensed, dropped in by hand; 千元 → 亿元).
+
+    No bundled document feeds it, so the table exists empty and the transformation stage reads NULL
+    with its reason until the licensed table arrives.
+    """
+
+    net_profit_100m_yuan: Series[float]
+
+    class Config:
+        unique = ["data_year", "province_code"]
+
+
+# Tables that exist for a licensed feed the pipeline cannot fill from bundled documents.
+AWAITING_MODELS: dict[str, type[Landing]] = {"torch_hightech_enterprise": TorchHightechEnterprise}

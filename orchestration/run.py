@@ -41,7 +41,11 @@ def stage_efficiency_tables(con: duckdb.DuckDBPyConnection) -> str:
 
 def main() -> int:
     job = defs.resolve_job_def("materialize_everything")
-    result = job.execute_in_process(instance=DagsterInstance.get(), tags=everything_tags(), raise_on_error=False)
+    result = job.execute_in_process(
+        instance=DagsterInstance.get(), tags=everything_tags(), raise_on_error=False,
+        # Step-by-step events stay in the run's log (see `make dev`); the terminal shows problems only.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:

@@ -1,5 +1,7 @@
 """Materialize everything (as `make run` does) into a temporary DuckDB and check the marts."""
 
+import os
+
 import pytest
 
 CLUSTERS = {"京津冀", "长三角", "珠三角", "成渝"}
@@ -108,3 +110,37 @@ def test_tech_market_balance_for_provinces_and_clusters(warehouse):
     assert beijing.outflow_100m_yuan == pytest.approx(6316.1622, abs=1e-4)
     assert beijing.net_outflow_100m_yuan == pytest.approx(6316.1622 - 3128.5506, abs=1e-3)
     assert y2020.loc["珠三角", "net_outflow_100m_yuan"] < 0  # 珠三角 absorbs more than it exports
+
+
+def test_vintage_revisions_show_what_the_vintage_choice_changes(warehouse):
+    revisions = query(warehouse, "SELECT * FROM marts.rd_vintage_revisions")
+    expenditure = revisions[revisions.indicator == "rd_expenditure_100m_yuan"]
+    # Bulletin and yearbook print the same expenditure (to rounding) for every year both cover.
+    assert len(expenditure) == 6 * 32 and not expenditure.is_revised.any()
+    # The 2020 yearbook re-computed 2018 intensities on census-revised GDP: 天津 2.62 → 3.68.
+    tianjin = revisions[(revisions.province == "天津") & (revisions.year == 2018)
+                        & (revisions.indicator == "rd_intensity_pct") & (revisions.revised_vintage == "csy 2020")].iloc[0]
+    assert (tianjin.first_release_value, tianjin.revised_value) == (2.62, 3.68)
+    assert tianjin.first_release_vintage == "nbs_rd_bulletin 2019"
+
+
+def test_latest_vintage_var_switches_the_marts(built_warehouse, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    from warehouse import paths
+
+    copy = tmp_path / "latest.duckdb"
+    shutil.copy(built_warehouse, copy)
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run([str(dbt), "run", "--quiet", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+                    "--select", "int_rd_vintages+", "--exclude", "rd_vintage_revisions", "--vars", "{vintage: latest}"],
+                   cwd=paths.DBT_PROJECT_DIR, env={**os.environ, "WAREHOUSE_DUCKDB_PATH": str(copy)}, check=True)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        row = con.execute("SELECT rd_intensity_pct, rd_intensity_vintage FROM marts.province_rd_ranking "
+                          "WHERE year = 2018 AND province = '天津'").fetchone()
+    assert row == (3.68, "csy 2024")  # newest edition instead of the bulletin's 2.62

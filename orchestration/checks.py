@@ -6,7 +6,7 @@ being blocking they stop the dbt models when the warehouse holds anything the mo
 """
 
 import pandera.errors
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, MetadataValue, asset_check
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.feeds import landing_key

@@ -13,7 +13,10 @@ from orchestration.definitions import defs
 from orchestration.jobs import everything_tags
 from warehouse import paths
 
-EXAMPLE_QUERY = "SELECT year, province, rd_intensity_pct, intensity_rank FROM marts.province_rd_ranking WHERE year = 2023 ORDER BY intensity_rank LIMIT 5"
+EXAMPLE_QUERY = (
+    "SELECT year, province, rd_intensity_pct, intensity_rank FROM marts.province_rd_ranking "
+    "WHERE year = 2023 ORDER BY intensity_rank LIMIT 5"
+)
 CLUSTERS = ["京津冀", "长三角", "珠三角", "成渝"]
 # mart column -> (title, column holding the reason when it is NULL)
 STAGES = {

@@ -42,4 +42,4 @@ def parse(doc: RawDocument) -> pd.DataFrame:
     return frame.assign(direction=direction, measure=measure, **{other: None})
 
 
-FEED = Feed(NAME, "CSY 8-3x technology-market contracts by region: outflow and inflow, value (万元 → 亿元) and count", parse, False)
+FEED = Feed(NAME, "CSY 8-3x technology-market contracts by region: outflow/inflow, value (万元 → 亿元), count", parse, False)

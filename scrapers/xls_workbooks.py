@@ -6,11 +6,12 @@ import io
 import re
 
 import msoffcrypto
+import pandas as pd
 import xlrd
 from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
 
 from scrapers.errors import DocumentError
-from scrapers.region_tables import Grid, Layout, RegionTable, check_year, read_region_table
+from scrapers.region_tables import Grid, Layout, RegionTable, check_year, load_layout, read_region_table
 from scrapers.regions import squash
 from warehouse.archive import RawDocument
 
@@ -54,3 +55,9 @@ def read_xls_region_table(doc: RawDocument, layout: Layout) -> RegionTable:
     table = read_region_table(sheet_grid(titled[0]), layout, doc.name)
     check_year(table, doc.record.data_year)
     return table
+
+
+def read_one_year_columns(doc: RawDocument, feed: str) -> pd.DataFrame:
+    """A one-year table's layout columns: one row per region, tagged with the document's data year."""
+    layout = load_layout(feed)
+    return read_xls_region_table(doc, layout).frame(layout.columns).assign(data_year=doc.record.data_year)

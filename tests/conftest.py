@@ -28,7 +28,7 @@ def registry():
 
 
 @pytest.fixture(scope="session")
-def built_warehouse() -> Path:
+def everything_run():
     """Materialize every asset once, as `make run` does, into the session's temporary DuckDB."""
     from dagster import DagsterInstance
 
@@ -36,8 +36,12 @@ def built_warehouse() -> Path:
     from orchestration.jobs import everything_tags
 
     job = defs.resolve_job_def("materialize_everything")
-    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=everything_tags(), raise_on_error=False)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=everything_tags(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(everything_run) -> Path:
+    assert everything_run.success, [e.message for e in everything_run.all_events if e.is_failure]
     return paths.duckdb_path()
 
 

@@ -82,3 +82,36 @@ def test_document_without_its_table_fails_and_lands_nothing(raw_copy, loaded_db)
     assert "nbs-rd-bulletin/2019.html: expected the regional table" in message
     assert "none with a 全国 row" in message
     assert landing_state(loaded_db) == before
+
+
+def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
+    """A bad row already in a landing table (written by anything but a validated load) fails the
+    blocking check, and the models downstream do not run."""
+    from dagster import AssetKey, AssetSelection
+
+    from orchestration.definitions import defs
+
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))  # dbt, in its subprocess, reads this
+    with duckdb.connect(str(db)) as con:
+        ensure_schema(con)
+        con.execute("""INSERT INTO landing.nbs_rd_bulletin BY NAME SELECT
+            '11' AS province_code, '北京' AS province, 2005 AS data_year, 'nbs_rd_bulletin' AS feed,
+            'hand-edited' AS document_path, repeat('0', 64) AS document_sha256, 2006 AS publication_year,
+            382.1 AS rd_expenditure_100m_yuan, 61.7 AS rd_intensity_pct""")
+    bulletin = [AssetKey(["raw", "nbs_rd_bulletin"]), AssetKey(["landing", "nbs_rd_bulletin"])]
+    selection = AssetSelection.assets(*bulletin) | AssetSelection.checks_for_assets(*bulletin) \
+        | AssetSelection.groups("staging", "intermediate", "marts", "reference")
+    result = materialize(
+        [*defs.assets, *defs.asset_checks], selection=selection, partition_key="2019",
+        resources={**defs.resources, "duckdb": DuckDBResource(database=str(db))},
+        instance=DagsterInstance.ephemeral(), raise_on_error=False,
+    )
+    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    failed = checks["nbs_rd_bulletin_matches_schema"]
+    assert failed.passed is False
+    assert "61.7" in failed.metadata["failing_rows"].value and "hand-edited" in failed.metadata["failing_rows"].value
+    materialized = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert AssetKey(["landing", "nbs_rd_bulletin"]) in materialized
+    assert not any(key.path[0] in ("staging", "marts") for key in materialized)

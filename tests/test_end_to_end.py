@@ -4,12 +4,23 @@ import os
 
 import pytest
 
+from scrapers.registry import FEEDS
+
 CLUSTERS = {"京津冀", "长三角", "珠三角", "成渝"}
 RD_YEARS = set(range(2010, 2024))  # yearbook R&D table 2010-2023, bulletins 2018-2023
 
 
 def query(con, sql):
     return con.execute(sql).df()
+
+
+def test_every_check_ran_and_passed(everything_run):
+    evaluations = [e.asset_check_evaluation_data for e in everything_run.all_events
+                   if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    names = {e.check_name for e in evaluations}
+    assert {f"{feed}_matches_schema" for feed in FEEDS} <= names  # Pandera, one per landing table
+    assert len(names) >= 60  # plus every dbt test
+    assert [e.check_name for e in evaluations if not e.passed] == []
 
 
 def test_landing_tables_hold_every_document(warehouse):

@@ -6,6 +6,8 @@ Sanity bounds are named constants with the measurement they come from.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -13,7 +15,9 @@ from pandera.typing import Series
 from scrapers.regions import NATIONAL_CODE, province_codes
 
 FIRST_DATA_YEAR = 2000  # tech-market back series start in 2000; nothing older is published here
-LAST_DATA_YEAR = 2100
+# Year Y's figures are first published in Y+1, so a data year from this year on cannot be real yet.
+LAST_DATA_YEAR = date.today().year - 1
+LAST_PUBLICATION_YEAR = date.today().year
 MAX_INTENSITY_PCT = 10.0  # highest provincial R&D intensity on record is Beijing's ~6.8 %
 
 # National row vs the sum of the province rows, as (lowest, highest) of (sum − national) / national.
@@ -48,7 +52,7 @@ class Landing(pa.DataFrameModel):
     feed: Series[str]
     document_path: Series[str]
     document_sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
-    publication_year: Series[int] = pa.Field(ge=FIRST_DATA_YEAR, le=LAST_DATA_YEAR)
+    publication_year: Series[int] = pa.Field(ge=FIRST_DATA_YEAR, le=LAST_PUBLICATION_YEAR)
 
     class Config:
         strict = True

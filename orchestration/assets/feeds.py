@@ -24,11 +24,11 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.partitions import data_year_partitions
 from orchestration.resources import DUCKDB_POOL
+from scrapers.errors import DocumentError
 from scrapers.feed import Feed
 from scrapers.registry import FEEDS
 from warehouse.archive import ProvenanceRecord, read_verified, records_for
 from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
-from scrapers.errors import DocumentError
 
 
 def raw_key(feed: str) -> AssetKey:

@@ -16,7 +16,11 @@ with cluster_year as (
         sum(hightech_enterprise_net_profit_100m_yuan) as enterprise_profit_100m_yuan,
         count(hightech_enterprise_net_profit_100m_yuan) as members_with_enterprise_profit,
         sum(hightech_industry_profit_100m_yuan) as industry_profit_100m_yuan,
-        count(hightech_industry_profit_100m_yuan) as members_with_industry_profit
+        count(hightech_industry_profit_100m_yuan) as members_with_industry_profit,
+        {{ dbt.listagg("distinct rd_expenditure_document_sha256", "','") }} as rd_document_sha256s,
+        {{ dbt.listagg("distinct patent_document_sha256", "','") }} as patent_document_sha256s,
+        {{ dbt.listagg("distinct hightech_industry_document_sha256", "','") }} as hightech_industry_document_sha256s,
+        {{ dbt.listagg("distinct hightech_enterprise_document_sha256", "','") }} as hightech_enterprise_document_sha256s
     from {{ ref('int_cluster_members') }}
     group by cluster, data_year
 ),
@@ -29,7 +33,11 @@ paired as (
         case when n.members_with_enterprise_profit = n.members_count then n.enterprise_profit_100m_yuan end
             as hightech_enterprise_net_profit_next_year_100m_yuan,
         case when n.members_with_industry_profit = n.members_count then n.industry_profit_100m_yuan end
-            as hightech_industry_profit_next_year_100m_yuan
+            as hightech_industry_profit_next_year_100m_yuan,
+        t.rd_document_sha256s,
+        n.patent_document_sha256s as invention_grants_document_sha256s,
+        n.hightech_enterprise_document_sha256s,
+        n.hightech_industry_document_sha256s
     from cluster_year as t
     left join cluster_year as n on n.cluster = t.cluster and n.data_year = t.data_year + 1
     where t.members_with_rd > 0
@@ -77,5 +85,9 @@ select
         when rd_expenditure_100m_yuan is null then 'R&D expenditure missing for a member in year t'
         when hightech_industry_profit_next_year_100m_yuan is null
             then 'high-tech industry profit for year t+1 not archived for every member'
-    end as transformation_stage_proxy_null_reason
+    end as transformation_stage_proxy_null_reason,
+    rd_document_sha256s,
+    invention_grants_document_sha256s,
+    hightech_enterprise_document_sha256s,
+    hightech_industry_document_sha256s
 from ratios

@@ -7,7 +7,6 @@ select
     s.rd_expenditure_100m_yuan,
     'csy' as publication_code,
     s.publication_year,
-    p.release_order_in_year,
+    {{ release_order('csy') }} as release_order_in_year,
     s.document_sha256
 from {{ source('landing', 'csy_rd_expenditure') }} as s
-cross join (select release_order_in_year from {{ ref('publications') }} where publication_code = 'csy') as p

@@ -20,10 +20,9 @@ select
     v.contract_value_100m_yuan,
     c.contract_count,
     'csy' as publication_code,
-    p.release_order_in_year,
+    {{ release_order('csy') }} as release_order_in_year,
     v.document_sha256 as value_document_sha256,
     c.document_sha256 as count_document_sha256
 from keys as k
 left join value_rows as v using (publication_year, direction, data_year, province_code)
 left join count_rows as c using (publication_year, direction, data_year, province_code)
-cross join (select release_order_in_year from {{ ref('publications') }} where publication_code = 'csy') as p

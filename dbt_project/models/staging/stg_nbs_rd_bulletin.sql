@@ -8,7 +8,6 @@ select
     s.rd_intensity_pct,
     'nbs_rd_bulletin' as publication_code,
     s.publication_year,
-    p.release_order_in_year,
+    {{ release_order('nbs_rd_bulletin') }} as release_order_in_year,
     s.document_sha256
 from {{ source('landing', 'nbs_rd_bulletin') }} as s
-cross join (select release_order_in_year from {{ ref('publications') }} where publication_code = 'nbs_rd_bulletin') as p

@@ -15,7 +15,7 @@ NAME = "csy_rd_intensity"
 def parse(doc: RawDocument) -> pd.DataFrame:
     layout = load_layout(NAME)
     table = read_xls_region_table(doc, layout)
-    return table.year_frame(layout.year_columns_unit, "rd_intensity_pct")
+    return table.year_frame(layout.year_columns_unit, "rd_intensity_pct", doc.record.data_year)
 
 
 FEED = Feed(NAME, "CSY 1-8 R&D intensity by region, back series per edition (%)", parse, False)

@@ -19,7 +19,6 @@ from warehouse.archive import RawDocument
 
 NAME = "csy_tech_market"
 _VOCABULARY = tomllib.loads((LAYOUT_DIR / f"{NAME}.toml").read_text(encoding="utf-8"))
-# Landing column and conversion factor per printed measure.
 MEASURES = {  # printed measure -> (measure, landing column, factor into the column's unit)
     "合同金额": ("contract_value", "contract_value_100m_yuan", TEN_THOUSAND_YUAN_TO_100M_YUAN),
     "合同数": ("contract_count", "contract_count", 1),
@@ -27,8 +26,9 @@ MEASURES = {  # printed measure -> (measure, landing column, factor into the col
 
 
 def parse(doc: RawDocument) -> pd.DataFrame:
-    table = read_xls_region_table(doc, load_layout(NAME))
-    heading = re.search(load_layout(NAME).title_pattern, table.title)
+    layout = load_layout(NAME)
+    table = read_xls_region_table(doc, layout)
+    heading = re.search(layout.title_pattern, table.title)
     direction = _VOCABULARY["directions"][heading.group("direction")]
     printed = heading.group("measure")
     measure, column, factor = MEASURES[printed]
@@ -36,10 +36,10 @@ def parse(doc: RawDocument) -> pd.DataFrame:
     if expected != (direction, measure):
         raise DocumentError(doc.name, f"a table of {expected[1]} for {expected[0]} (provenance record)",
                             f"title {table.title!r}")
-    frame = table.year_frame(_VOCABULARY["measure_units"][printed], column)
+    frame = table.year_frame(_VOCABULARY["measure_units"][printed], column, doc.record.data_year)
     frame[column] = frame[column] * factor
-    other = next(c for _, c, _ in MEASURES.values() if c != column)
-    return frame.assign(direction=direction, measure=measure, **{other: None})
+    # The other measure's column is absent here; landing fills it with NULL.
+    return frame.assign(direction=direction, measure=measure)
 
 
 FEED = Feed(NAME, "CSY 8-3x technology-market contracts by region: outflow/inflow, value (万元 → 亿元), count", parse, False)

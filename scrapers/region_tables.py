@@ -88,7 +88,7 @@ class RegionTable:
     def year_columns(self, unit: str) -> dict[int, int]:
         years = {}
         for j, h in enumerate(self.headers):
-            m = YEAR_IN_HEADER.fullmatch(h) or YEAR_IN_HEADER.search(h)
+            m = YEAR_IN_HEADER.search(h)
             if j > 0 and m:
                 years[int(m.group(1))] = j
         if not years:
@@ -112,9 +112,11 @@ class RegionTable:
             for row in self.rows
         ])
 
-    def year_frame(self, unit: str, value_name: str) -> pd.DataFrame:
-        """A back-series table in long form: one row per region and year column."""
+    def year_frame(self, unit: str, value_name: str, last_year: int) -> pd.DataFrame:
+        """A back-series table in long form: one row per region and year column, up to last_year."""
         years = self.year_columns(unit)
+        if max(years) != last_year:
+            raise DocumentError(self.document, f"a back series ending in {last_year}", f"year columns {sorted(years)}")
         return pd.DataFrame([
             {"data_year": year, "province_code": row.region.code, "province": row.region.name,
              value_name: self.value(row, j)}

@@ -1,18 +1,26 @@
 """Every bundled document parses; row counts and spot values per feed, read from the real files."""
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from scrapers.registry import FEEDS
-from warehouse.archive import read_verified, records_for
+from warehouse.archive import load_registry, read_verified, records_for
 from warehouse.paths import RAW_DIR
 
 # 全国 + 31 provinces in every regional table.
 REGION_ROWS = 32
 
 
-def parsed(feed: str, path: str):
-    record = next(r for r in records_for(feed, RAW_DIR) if r.path == path)
-    return FEEDS[feed].parse(read_verified(record, RAW_DIR)).set_index("province")
+def parsed_frame(path: str, feed: str | None = None) -> pd.DataFrame:
+    record = next(r for r in load_registry(RAW_DIR) if r.path == path)
+    assert feed in (None, record.feed)
+    return FEEDS[record.feed].parse(read_verified(record, RAW_DIR))
+
+
+def parsed(feed: str, path: str) -> pd.DataFrame:
+    return parsed_frame(path, feed).set_index("province")
 
 
 @pytest.mark.parametrize("record", [r for f in FEEDS for r in records_for(f, RAW_DIR)], ids=lambda r: r.path)
@@ -85,3 +93,26 @@ def test_hightech_industry_columns_found_across_renames():
     assert tuple(old.loc["广东", ["enterprises_count", "revenue_100m_yuan", "total_profit_100m_yuan"]]) == (5774, 20952.8, 1225.6)
     new = parsed("csy_hightech_industry", "csy-hightech-industry-by-region/2016.xls")  # 利润总额
     assert tuple(new.loc["广东", ["enterprises_count", "revenue_100m_yuan", "total_profit_100m_yuan"]]) == (6570, 37765, 2094)
+
+
+SPOT_VALUES = pd.read_csv(Path(__file__).parent / "data" / "spot_values.csv")
+# Printed unit -> factor into the landing column's unit (万元 -> 亿元; the rest as printed).
+INTO_LANDING_UNIT = {"万元": 1e-4, "亿元": 1, "%": 1, "件": 1, "项": 1, "个": 1}
+
+
+@pytest.mark.parametrize("spot", SPOT_VALUES.itertuples(index=False), ids=lambda s: f"{s.document}:{s.column}")
+def test_spot_values_transcribed_from_the_raw_cells(spot):
+    """Cells transcribed from an xlrd dump of each decrypted workbook (tests/data/spot_values.csv)."""
+    frame = parsed_frame(spot.document)
+    row = frame[(frame.province == spot.province) & (frame.data_year == spot.data_year)]
+    assert len(row) == 1
+    assert row.iloc[0][spot.column] == pytest.approx(spot.printed_value * INTO_LANDING_UNIT[spot.printed_unit])
+
+
+def test_every_yearbook_document_has_a_spot_value_or_a_reference_cross_check(registry):
+    # The reference transcriptions (test_reference_crosscheck) cover R&D expenditure 2012-2023 and
+    # invention patents 2012-2022; every other yearbook document has a transcribed spot value here.
+    referenced = {f"csy-rd-expenditure-by-region-and-source/{y}.xls" for y in range(2012, 2024)} | {
+        f"csy-patent-grants-by-region/{y}.xls" for y in range(2012, 2023)}
+    uncovered = {r.path for r in registry if r.path.endswith(".xls")} - referenced - set(SPOT_VALUES.document)
+    assert uncovered == set()

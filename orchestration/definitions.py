@@ -5,8 +5,9 @@ from dagster import Definitions, in_process_executor
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import feed_asset_defs
 from orchestration.checks import pandera_checks
-from orchestration.jobs import annual_refresh, materialize_everything
+from orchestration.jobs import materialize_everything
 from orchestration.resources import resources
+from orchestration.schedules import annual_refresh
 
 defs = Definitions(
     assets=[*feed_asset_defs, dbt_models],

@@ -1,6 +1,6 @@
-"""The job that materializes everything, and the annual schedule that runs it."""
+"""The job that materializes everything, and the tags that make one run cover every archived year."""
 
-from dagster import AssetSelection, RunRequest, ScheduleEvaluationContext, define_asset_job, schedule
+from dagster import AssetSelection, define_asset_job
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from scrapers.registry import FEEDS
@@ -22,11 +22,3 @@ def archived_year_range() -> tuple[str, str]:
 def everything_tags() -> dict[str, str]:
     first, last = archived_year_range()
     return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-
-
-# The bulletin for year Y appears in Aug–Oct of Y+1 and the yearbook edition Y+1 around December,
-# so the yearly refresh runs once both are usually out.
-@schedule(job=materialize_everything, cron_schedule="0 6 20 12 *", execution_timezone="Asia/Shanghai",
-          description="Yearly refresh after the yearbook's December release: every archived year.")
-def annual_refresh(context: ScheduleEvaluationContext) -> RunRequest:
-    return RunRequest(run_key=f"annual-{context.scheduled_execution_time:%Y}", tags=everything_tags())

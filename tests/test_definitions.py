@@ -49,3 +49,17 @@ def test_dbt_parses(tmp_path):
         assert models[mart]["description"], f"{mart} is undocumented"
     undocumented = [m for m, n in models.items() if not n["description"]]
     assert undocumented == []
+
+
+def test_annual_schedule_requests_every_archived_year():
+    from datetime import datetime
+
+    from dagster import build_schedule_context
+
+    from orchestration.schedules import annual_refresh
+
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 12, 20, 6))
+    request = annual_refresh(context)
+    assert request.run_key == "annual-2026"
+    assert request.tags["dagster/asset_partition_range_start"] == "2010"
+    assert request.tags["dagster/asset_partition_range_end"] == "2023"

@@ -1,7 +1,7 @@
 """Landing: archived documents → validated rows → `landing.<feed>` in DuckDB.
 
-Each load is one transaction that replaces exactly the rows of the documents it covers (a year's
-document for year-partitioned feeds, every edition for back-series feeds), so running a load twice
+Each load is one transaction that replaces the feed's rows for the years it covers (the partition's
+years for year-partitioned feeds, everything for back-series feeds), so running a load twice
 changes nothing, and a load that fails validation writes nothing.
 """
 

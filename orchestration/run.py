@@ -55,7 +55,8 @@ def main() -> int:
                 failure = event.step_failure_data
                 reason = failure.user_failure_data.description if failure.user_failure_data else failure.error.message
                 print(f"FAILED {event.step_key}: {reason.strip()}", file=sys.stderr)
-        print(f"The run failed; the warehouse at {paths.duckdb_path()} keeps what it held before.", file=sys.stderr)
+        print(f"The run failed: no row of a failed document landed, and the marts in {paths.duckdb_path()} "
+              "were not rebuilt.", file=sys.stderr)
         return 1
     with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
         print("\n=== Cluster stage efficiencies (rows: year t; columns: cluster) ===\n")

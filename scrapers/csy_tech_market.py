@@ -7,18 +7,16 @@ earlier years, so every (edition, year) is kept as a vintage.
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pandas as pd
 
 from scrapers.errors import DocumentError
 from scrapers.feed import TEN_THOUSAND_YUAN_TO_100M_YUAN, Feed
-from scrapers.region_tables import LAYOUT_DIR, load_layout
+from scrapers.region_tables import load_layout
 from scrapers.xls_workbooks import read_xls_region_table
 from warehouse.archive import RawDocument
 
 NAME = "csy_tech_market"
-_VOCABULARY = tomllib.loads((LAYOUT_DIR / f"{NAME}.toml").read_text(encoding="utf-8"))
 MEASURES = {  # printed measure -> (measure, landing column, factor into the column's unit)
     "合同金额": ("contract_value", "contract_value_100m_yuan", TEN_THOUSAND_YUAN_TO_100M_YUAN),
     "合同数": ("contract_count", "contract_count", 1),
@@ -29,14 +27,14 @@ def parse(doc: RawDocument) -> pd.DataFrame:
     layout = load_layout(NAME)
     table = read_xls_region_table(doc, layout)
     heading = re.search(layout.title_pattern, table.title)
-    direction = _VOCABULARY["directions"][heading.group("direction")]
+    direction = layout.vocabulary["directions"][heading.group("direction")]
     printed = heading.group("measure")
     measure, column, factor = MEASURES[printed]
     expected = doc.record.attributes.get("direction"), doc.record.attributes.get("measure")
     if expected != (direction, measure):
         raise DocumentError(doc.name, f"a table of {expected[1]} for {expected[0]} (provenance record)",
                             f"title {table.title!r}")
-    frame = table.year_frame(_VOCABULARY["measure_units"][printed], column, doc.record.data_year)
+    frame = table.year_frame(layout.vocabulary["measure_units"][printed], column, doc.record.data_year)
     frame[column] = frame[column] * factor
     # The other measure's column is absent here; landing fills it with NULL.
     return frame.assign(direction=direction, measure=measure)

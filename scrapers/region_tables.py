@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class Layout:
     title_pattern: str
     columns: tuple[ColumnSpec, ...] = ()
     year_columns_unit: str | None = None  # set for back-series tables with one column per year
+    # Feed-specific vocabulary from the same file (e.g. tech-market directions), for the feed module.
+    vocabulary: dict = field(default_factory=dict)
 
 
 @cache
@@ -53,7 +55,8 @@ def load_layout(feed: str) -> Layout:
         ColumnSpec(field, tuple(spec["aliases"]), spec["unit"], tuple(spec.get("exclude", ())))
         for field, spec in data.get("columns", {}).items()
     )
-    return Layout(feed, data["title_pattern"], columns, data.get("year_columns_unit"))
+    vocabulary = {k: v for k, v in data.items() if k not in ("title_pattern", "columns", "year_columns_unit")}
+    return Layout(feed, data["title_pattern"], columns, data.get("year_columns_unit"), vocabulary)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints figures (min / median / max over repeated runs); see bench/README.md."""

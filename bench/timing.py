@@ -1,0 +1,54 @@
+"""Repeated wall-clock timing and the one line of figures every benchmark prints."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Profiles, synthetic warehouses and other run output (gitignored).
+OUT_DIR = Path(__file__).parent / "out"
+
+
+def time_runs(run: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
+    """Wall seconds of `repeats` calls after `warmup` untimed ones (imports, caches, file cache)."""
+    for _ in range(warmup):
+        run()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (p50, p95) of a small sample."""
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def spread(seconds: list[float], unit: str = "s") -> str:
+    """'min / median / max' in seconds or milliseconds."""
+    scale = {"s": 1.0, "ms": 1000.0}[unit]
+    low, mid, high = (v * scale for v in (min(seconds), statistics.median(seconds), max(seconds)))
+    digits = 3 if unit == "s" else 1
+    return f"{low:.{digits}f} / {mid:.{digits}f} / {high:.{digits}f} {unit}"
+
+
+def profile_to_file(run: Callable[[], object], name: str) -> Path:
+    """Run once under pyinstrument and write the call tree as text to bench/out/<name>.txt."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    try:
+        run()
+    finally:
+        profiler.stop()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    target = OUT_DIR / f"{name}.txt"
+    target.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
+    return target

@@ -1,16 +1,22 @@
 """Blocking Pandera checks on every landed table.
 
 The landing asset already refuses rows that fail its model before writing; these checks validate
-what the table holds after the load (all years together, including rows from earlier runs), and
+what the run's staging warehouse holds after the load (all years together, including rows from earlier runs), and
 being blocking they stop the dbt models when the warehouse holds anything the model rejects.
 """
 
 import pandera.errors
-from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
-from dagster_duckdb import DuckDBResource
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
 
 from orchestration.assets.feeds import landing_key
-from orchestration.resources import DUCKDB_POOL
+from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
 from warehouse.schemas import LANDING_MODELS, Landing
 
@@ -19,8 +25,8 @@ def pandera_check(table: str, model: type[Landing]) -> AssetChecksDefinition:
     @asset_check(asset=landing_key(table), name=f"{table}_matches_schema", blocking=True, pool=DUCKDB_POOL,
                  description=f"landing.{table} passes the Pandera model {model.__name__} (types, province codes, "
                              "year range, bounds, unique keys, national total vs provinces).")
-    def check(duckdb: DuckDBResource) -> AssetCheckResult:
-        with duckdb.get_connection() as con:
+    def check(context: AssetCheckExecutionContext, warehouse: WarehouseBuild) -> AssetCheckResult:
+        with warehouse.connection(context.run.run_id) as con:
             rows = landed_rows(con, table)
         try:
             model.validate(rows, lazy=True)

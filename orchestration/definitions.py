@@ -4,16 +4,19 @@ from dagster import Definitions, in_process_executor
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import feed_asset_defs
+from orchestration.assets.publish import published_warehouse
 from orchestration.checks import pandera_checks
 from orchestration.jobs import materialize_everything
 from orchestration.resources import resources
 from orchestration.schedules import annual_refresh
+from orchestration.sensors import run_sensors
 
 defs = Definitions(
-    assets=[*feed_asset_defs, dbt_models],
+    assets=[*feed_asset_defs, dbt_models, published_warehouse],
     asset_checks=pandera_checks,
     jobs=[materialize_everything],
     schedules=[annual_refresh],
+    sensors=run_sensors,
     resources=resources(),
     # One process, steps in order: the DuckDB single-writer design (see orchestration/resources.py).
     executor=in_process_executor,

@@ -1,8 +1,14 @@
-"""The raw archive: bundled documents plus one provenance record each.
+"""The raw archive: every document the warehouse was built from, with one provenance record each.
 
-`provenance.json` beside the documents is the registry. The pipeline never opens a document
-without checking its sha256 against the record, so a changed byte is refused before parsing.
-Run `python -m warehouse.archive record FILE --feed ... ` to add a document (see README).
+Two roots, one registry:
+- bundled (`warehouse/raw/`, in the repo): the documents the default run is built from, under readable
+  names; `provenance.json` beside them is their registry. `python -m warehouse.archive FILE --feed ...`
+  records a new one.
+- acquired (`warehouse/archive/`, state): documents fetched live or received through the inbox, stored
+  content-addressed and immutable (`objects/<sha256[:2]>/<sha256><suffix>`), their records appended to
+  `records.jsonl`. A document that changes gets a second object and a second record: both versions stay.
+The pipeline never opens a document without checking its sha256 against the record, so a changed byte
+is refused before parsing.
 """
 
 from __future__ import annotations
@@ -10,12 +16,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scrapers.errors import DocumentError
 from warehouse import paths
+
+BUNDLED, ACQUIRED = "bundled", "acquired"
+RECORDS_FILE = "records.jsonl"
+# Attributes that tell apart different tables of one feed, edition and year (not versions of one table).
+IDENTITY_ATTRIBUTES = ("direction", "measure")
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,22 @@ class ProvenanceRecord:
     official_url: str | None = None
     # Feed-specific facts about the document that a parser needs (e.g. tech-market direction).
     attributes: dict = field(default_factory=dict)
+    archive: str = BUNDLED  # which root `path` is relative to: BUNDLED or ACQUIRED
+    received_at: str | None = None  # ISO UTC time an acquired copy was fetched or received
+    # How an acquired copy came: HTTP status, ETag, Last-Modified, content type, declared and detected
+    # charset for a fetch; the inbox path for a file drop.
+    acquisition: dict = field(default_factory=dict)
+
+    @property
+    def document_key(self) -> str:
+        """What stays the same across versions of one document: feed, edition, data year, table identity."""
+        identity = "".join(f"/{k}={self.attributes[k]}" for k in IDENTITY_ATTRIBUTES if k in self.attributes)
+        return f"{self.feed}/{self.publication_year}/{self.data_year}{identity}"
+
+    @property
+    def received_order(self) -> str:
+        """Sort key of versions of one document: bundled copies by archive date, acquired ones by time."""
+        return self.received_at or f"{self.archived_on}T00:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -51,20 +80,42 @@ def sha256_of(content: bytes) -> str:
 
 
 def load_registry(raw_root: Path | None = None) -> list[ProvenanceRecord]:
+    """Bundled records, then acquired ones (those whose bytes are already bundled are not repeated)."""
     root = raw_root or paths.raw_dir()
     entries = json.loads((root / "provenance.json").read_text(encoding="utf-8"))
-    return [ProvenanceRecord(**e) for e in entries]
+    bundled = [ProvenanceRecord(**e) for e in entries]
+    known = {(r.document_key, r.sha256) for r in bundled}
+    return bundled + [r for r in acquired_records() if (r.document_key, r.sha256) not in known]
+
+
+def acquired_records(archive_root: Path | None = None) -> list[ProvenanceRecord]:
+    file = (archive_root or paths.archive_dir()) / RECORDS_FILE
+    if not file.is_file():
+        return []
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return [ProvenanceRecord(**json.loads(line)) for line in lines if line.strip()]
 
 
 def records_for(feed: str, raw_root: Path | None = None) -> list[ProvenanceRecord]:
-    return sorted((r for r in load_registry(raw_root) if r.feed == feed), key=lambda r: r.path)
+    return sorted((r for r in load_registry(raw_root) if r.feed == feed), key=lambda r: (r.path, r.received_order))
+
+
+def previous_version(record: ProvenanceRecord, registry: list[ProvenanceRecord]) -> ProvenanceRecord | None:
+    """The newest other version of the same document received before this one, if any."""
+    older = [r for r in registry if r.document_key == record.document_key and r.sha256 != record.sha256
+             and r.received_order <= record.received_order]
+    return max(older, key=lambda r: r.received_order, default=None)
+
+
+def root_of(record: ProvenanceRecord, raw_root: Path | None = None) -> Path:
+    return paths.archive_dir() if record.archive == ACQUIRED else (raw_root or paths.raw_dir())
 
 
 def read_verified(record: ProvenanceRecord, raw_root: Path | None = None) -> RawDocument:
     """Read a document and refuse it unless its bytes match the provenance record."""
-    file = (raw_root or paths.raw_dir()) / record.path
+    file = root_of(record, raw_root) / record.path
     if not file.is_file():
-        raise DocumentError(record.path, "the archived file named in provenance.json", "no such file")
+        raise DocumentError(record.path, "the archived file named in its provenance record", "no such file")
     content = file.read_bytes()
     digest = sha256_of(content)
     if digest != record.sha256 or len(content) != record.bytes:
@@ -87,10 +138,47 @@ def record_document(file: Path, raw_root: Path, **meta) -> ProvenanceRecord:
     )
 
 
+def store_acquired(content: bytes, suffix: str, archive_root: Path | None = None, **meta) -> tuple[ProvenanceRecord, bool]:
+    """Store an acquired document content-addressed and append its record; (record, True if new).
+
+    Storing the same bytes for the same document twice adds nothing. Objects are written to a
+    temporary file and renamed, so a crash never leaves a half-written object under its final name.
+    """
+    root = archive_root or paths.archive_dir()
+    sha = sha256_of(content)
+    new = ProvenanceRecord(path=f"objects/{sha[:2]}/{sha}{suffix}", sha256=sha, bytes=len(content), archive=ACQUIRED,
+                           received_at=meta.pop("received_at", None) or datetime.now(UTC).isoformat(timespec="seconds"),
+                           **meta)
+    if any(r.document_key == new.document_key and r.sha256 == sha for r in load_registry()):
+        return new, False
+    target = root / new.path
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+            tmp.write(content)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp.name, target)
+        target.chmod(0o444)  # immutable: a version is never rewritten
+    with (root / RECORDS_FILE).open("a", encoding="utf-8") as records:
+        records.write(json.dumps(asdict(new), ensure_ascii=False) + "\n")
+        records.flush()
+        os.fsync(records.fileno())
+    return new, True
+
+
 def write_registry(records: list[ProvenanceRecord], raw_root: Path) -> None:
-    ordered = sorted(records, key=lambda r: (r.feed, r.path))
-    text = json.dumps([asdict(r) for r in ordered], ensure_ascii=False, indent=1)
+    ordered = sorted((r for r in records if r.archive == BUNDLED), key=lambda r: (r.feed, r.path))
+    text = json.dumps([bundled_entry(r) for r in ordered], ensure_ascii=False, indent=1)
     (raw_root / "provenance.json").write_text(text + "\n", encoding="utf-8")
+
+
+def bundled_entry(record: ProvenanceRecord) -> dict:
+    """A bundled record as provenance.json keeps it: without the acquired-only fields."""
+    entry = asdict(record)
+    for name in ("archive", "received_at", "acquisition"):
+        entry.pop(name)
+    return entry
 
 
 def main() -> None:
@@ -114,9 +202,9 @@ def main() -> None:
         copied_from=args.copied_from, archived_on=args.archived_on, official_url=args.official_url,
         attributes=dict(a.split("=", 1) for a in args.attribute),
     )
-    kept = [r for r in load_registry(root) if r.path != new.path]
+    kept = [r for r in load_registry(root) if r.path != new.path and r.archive == BUNDLED]
     write_registry(kept + [new], root)
-    print(json.dumps(asdict(new), ensure_ascii=False, indent=1))
+    print(json.dumps(bundled_entry(new), ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

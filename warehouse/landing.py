@@ -16,6 +16,7 @@ import pandera.errors
 
 from scrapers.feed import Feed
 from warehouse.archive import ProvenanceRecord, read_verified
+from warehouse.changes import YearOutcome, compare_year, current_rows
 from warehouse.schemas import AWAITING_MODELS, LANDING_MODELS, Landing
 
 SCHEMA = "landing"
@@ -45,16 +46,24 @@ def ddl(table: str, model: type[Landing]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({columns})"
 
 
+# landing.documents: one row per landed document version (provenance, and what versions share).
+DOCUMENT_COLUMNS = {
+    "document_sha256": "VARCHAR PRIMARY KEY", "document_path": "VARCHAR", "feed": "VARCHAR", "publisher": "VARCHAR",
+    "publication": "VARCHAR", "table_title": "VARCHAR", "data_year": "BIGINT", "publication_year": "BIGINT",
+    "bytes": "BIGINT", "copied_from": "VARCHAR", "archived_on": "DATE", "official_url": "VARCHAR", "attributes": "JSON",
+    "document_key": "VARCHAR", "archive": "VARCHAR", "received_at": "VARCHAR", "acquisition": "JSON",
+}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the landing tables, and add columns a warehouse built by an older version lacks."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for table, model in {**LANDING_MODELS, **AWAITING_MODELS}.items():
         con.execute(ddl(table, model))
-    con.execute(
-        f"""CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} (
-            document_sha256 VARCHAR PRIMARY KEY, document_path VARCHAR, feed VARCHAR, publisher VARCHAR,
-            publication VARCHAR, table_title VARCHAR, data_year BIGINT, publication_year BIGINT,
-            bytes BIGINT, copied_from VARCHAR, archived_on DATE, official_url VARCHAR, attributes JSON)"""
-    )
+    columns = ", ".join(f"{name} {kind}" for name, kind in DOCUMENT_COLUMNS.items())
+    con.execute(f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ({columns})")
+    for name, kind in DOCUMENT_COLUMNS.items():
+        con.execute(f"ALTER TABLE {DOCUMENTS_TABLE} ADD COLUMN IF NOT EXISTS {name} {kind.split()[0]}")
 
 
 @dataclass(frozen=True)
@@ -65,11 +74,17 @@ class ParsedBatch:
 
 
 def parse_documents(feed: Feed, records: list[ProvenanceRecord]) -> ParsedBatch:
-    """Verify, parse and validate documents; raises DocumentError or LandingValidationError."""
+    """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError."""
+    from warehouse.gates import check_bytes, check_rows
+
     model = LANDING_MODELS[feed.name]
     frames = []
     for record in records:
-        frame = feed.parse(read_verified(record))
+        document = read_verified(record)
+        # The previous version's size is not known here yet, so the size-change gate is skipped (None).
+        check_bytes(feed.name, record.path, document.content, previous_bytes=None)
+        frame = feed.parse(document)
+        check_rows(feed.name, record.path, frame)
         frames.append(frame.assign(
             feed=feed.name, document_path=record.path, document_sha256=record.sha256,
             publication_year=record.publication_year,
@@ -92,35 +107,60 @@ def failure_table(exc: pandera.errors.SchemaErrors, rows: pd.DataFrame) -> pd.Da
     return located.drop(columns="index").drop_duplicates().astype(str).reset_index(drop=True)
 
 
-def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | None = None) -> int:
-    """Replace the feed's rows for `years` (all its rows when None) in one transaction.
+def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | None = None) -> list[YearOutcome]:
+    """Replace the feed's rows for `years` (all its rows when None) in one transaction; say what changed.
 
     Scoping by year rather than by document means a document withdrawn from the archive takes its
-    rows with it, and loading the same documents twice leaves the table as it was.
+    rows with it, and loading the same documents twice leaves the table as it was. Every version of
+    a document lands; the vintage rule in dbt picks the one the marts use.
     """
     scope, params = ("data_year IN (SELECT unnest(?))", [years]) if years is not None else ("true", [])
+    table = f"{SCHEMA}.{batch.feed}"
+    before = con.execute(f"SELECT * FROM {table} WHERE {scope}", params).df()
+    before_documents = con.execute(
+        f"SELECT document_sha256, document_key, received_at FROM {DOCUMENTS_TABLE} WHERE feed = ?", [batch.feed]).df()
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {SCHEMA}.{batch.feed} WHERE {scope}", params)
+        con.execute(f"DELETE FROM {table} WHERE {scope}", params)
         con.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE feed = ? AND {scope}", [batch.feed, *params])
         con.register("batch_rows", batch.rows)
-        con.execute(f"INSERT INTO {SCHEMA}.{batch.feed} BY NAME SELECT * FROM batch_rows")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch_rows")
         con.unregister("batch_rows")
         if batch.records:
-            con.executemany(f"INSERT INTO {DOCUMENTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON)",
+            names = ", ".join(DOCUMENT_COLUMNS)
+            marks = ", ".join("?::JSON" if kind == "JSON" else "?" for kind in DOCUMENT_COLUMNS.values())
+            con.executemany(f"INSERT INTO {DOCUMENTS_TABLE} ({names}) VALUES ({marks})",
                             [_document_row(r) for r in batch.records])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return len(batch.rows)
+    return year_outcomes(batch, before, before_documents)
+
+
+def year_outcomes(batch: ParsedBatch, before: pd.DataFrame, before_documents: pd.DataFrame) -> list[YearOutcome]:
+    after_documents = pd.DataFrame(
+        [{"document_sha256": r.sha256, "document_key": r.document_key, "received_at": r.received_order}
+         for r in batch.records], columns=["document_sha256", "document_key", "received_at"])
+    old = current_rows(before, before_documents)
+    new = current_rows(batch.rows, after_documents)
+    values = value_columns(LANDING_MODELS[batch.feed])
+    years = sorted(set(new["data_year"])) if not new.empty else []
+    return [compare_year(batch.feed, int(year), old[old["data_year"] == year] if not old.empty else old,
+                         new[new["data_year"] == year], values) for year in years]
+
+
+def value_columns(model: type[Landing]) -> list[str]:
+    """The measured figures: numeric columns other than years."""
+    return [name for name, column in model.to_schema().columns.items()
+            if str(column.dtype) in ("float64", "int64", "Int64") and not name.endswith("_year")]
 
 
 def _document_row(record: ProvenanceRecord) -> list:
-    r = asdict(record)
-    return [r["sha256"], r["path"], r["feed"], r["publisher"], r["publication"], r["table_title"], r["data_year"],
-            r["publication_year"], r["bytes"], r["copied_from"], r["archived_on"], r["official_url"],
-            json.dumps(r["attributes"], ensure_ascii=False)]
+    fields = asdict(record) | {"document_sha256": record.sha256, "document_path": record.path,
+                               "document_key": record.document_key, "received_at": record.received_order}
+    return [json.dumps(fields[name], ensure_ascii=False) if kind == "JSON" else fields[name]
+            for name, kind in DOCUMENT_COLUMNS.items()]
 
 
 def landed_rows(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:

@@ -30,6 +30,10 @@ PATENT_BAND = (-0.10, 0.005)
 # (measured: outflow up to 7.1 % below, inflow value up to 22.1 % below).
 TECH_MARKET_BAND = (-0.25, 0.005)
 
+# One row per region and data year in each document. Versions of a document (a revised copy of the same
+# table) land side by side; which one the marts use is dbt's vintage rule (stg_documents).
+ROW_IDENTITY = ["document_sha256", "data_year", "province_code"]
+
 VALID_REGION_CODES = sorted(province_codes() | {NATIONAL_CODE})
 
 
@@ -64,7 +68,7 @@ class NbsRdBulletin(Landing):
     rd_intensity_pct: Series[float] = pa.Field(ge=0, le=MAX_INTENSITY_PCT)
 
     class Config:
-        unique = ["data_year", "province_code"]
+        unique = ROW_IDENTITY
 
     @pa.dataframe_check(error="national R&D expenditure differs from the sum of provinces")
     def national_total(cls, df: pd.DataFrame) -> pd.Series:
@@ -75,7 +79,7 @@ class CsyRdExpenditure(Landing):
     rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0)
 
     class Config:
-        unique = ["data_year", "province_code"]
+        unique = ROW_IDENTITY
 
     @pa.dataframe_check(error="national R&D expenditure differs from the sum of provinces")
     def national_total(cls, df: pd.DataFrame) -> pd.Series:
@@ -86,7 +90,7 @@ class CsyRdIntensity(Landing):
     rd_intensity_pct: Series[float] = pa.Field(ge=0, le=MAX_INTENSITY_PCT)
 
     class Config:
-        unique = ["publication_year", "data_year", "province_code"]
+        unique = ROW_IDENTITY
 
 
 class CsyPatentGrants(Landing):
@@ -96,7 +100,7 @@ class CsyPatentGrants(Landing):
     design_grants_count: Series[int] = pa.Field(ge=0)
 
     class Config:
-        unique = ["data_year", "province_code"]
+        unique = ROW_IDENTITY
 
     @pa.dataframe_check(error="total grants differ from invention + utility model + design")
     def kinds_add_up(cls, df: pd.DataFrame) -> pd.Series:
@@ -115,7 +119,7 @@ class CsyTechMarket(Landing):
     contract_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
 
     class Config:
-        unique = ["document_sha256", "data_year", "province_code"]
+        unique = ROW_IDENTITY
 
     @pa.dataframe_check(error="a row carries only the measure its document prints")
     def one_measure(cls, df: pd.DataFrame) -> pd.Series:
@@ -138,7 +142,7 @@ class CsyHightechIndustry(Landing):
     total_profit_100m_yuan: Series[float]
 
     class Config:
-        unique = ["data_year", "province_code"]
+        unique = ROW_IDENTITY
 
     @pa.dataframe_check(error="national revenue differs from the sum of provinces")
     def national_total(cls, df: pd.DataFrame) -> pd.Series:
@@ -165,7 +169,7 @@ class TorchHightechEnterprise(Landing):
     net_profit_100m_yuan: Series[float]
 
     class Config:
-        unique = ["data_year", "province_code"]
+        unique = ROW_IDENTITY
 
 
 # Tables that exist for a licensed feed the pipeline cannot fill from bundled documents.

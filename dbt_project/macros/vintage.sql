@@ -10,3 +10,18 @@
         {{ exceptions.raise_compiler_error("var 'vintage' must be 'earliest' or 'latest', got " ~ var('vintage')) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Order the versions of one document so that the first is the one the `vintage` var asks for. -#}
+{% macro version_order() -%}
+    {%- if var('vintage') == 'latest' -%}
+        received_at desc, document_sha256
+    {%- else -%}
+        received_at asc, document_sha256
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A landing table's rows from the selected version of each document only (see stg_documents). -#}
+{% macro landing_selected(table) -%}
+    (select * from {{ source('landing', table) }}
+     where document_sha256 in (select document_sha256 from {{ ref('stg_documents') }} where is_selected_version))
+{%- endmacro %}

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
-from orchestration.resources import DUCKDB_POOL
+from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 
 
 class Translator(DagsterDbtTranslator):
@@ -27,5 +27,7 @@ class Translator(DagsterDbtTranslator):
     backfill_policy=BackfillPolicy.single_run(),
     pool=DUCKDB_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseBuild):
+    # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.
+    with warehouse.dbt_target(context.run_id):
+        yield from dbt.cli(["build"], context=context).stream()

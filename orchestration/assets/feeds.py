@@ -20,13 +20,13 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster_duckdb import DuckDBResource
 
 from orchestration.partitions import data_year_partitions
-from orchestration.resources import DUCKDB_POOL
+from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from scrapers.errors import DocumentError
 from scrapers.feed import Feed
 from scrapers.registry import FEEDS
+from warehouse import run_summary
 from warehouse.archive import ProvenanceRecord, read_verified, records_for
 from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
 
@@ -56,11 +56,13 @@ def documents_table(records: list[ProvenanceRecord]) -> MetadataValue:
 
 
 @contextmanager
-def refusing_bad_documents() -> Iterator[None]:
-    """Turn a bad document into a step failure whose description is the whole plain message."""
+def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: list[int] | None) -> Iterator[None]:
+    """Turn a bad document into a step failure whose description is the whole plain message, and
+    put it in the run summary."""
     try:
         yield
     except (DocumentError, LandingValidationError) as exc:
+        run_summary.record_failure(context.run_id, feed.name, str(exc), years)
         raise Failure(description=str(exc), allow_retries=False) from None
 
 
@@ -73,7 +75,7 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
            kinds={"file"}, tags=tags, **partitioned)
     def raw_documents(context: AssetExecutionContext) -> MaterializeResult:
         records, years = selected_records(context, feed)
-        with refusing_bad_documents():
+        with refusing_bad_documents(context, feed, years):
             for record in records:
                 read_verified(record)  # raises naming the document if its bytes changed
         missing = sorted(set(years or ()) - {r.data_year for r in records})
@@ -86,16 +88,18 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
 
     @asset(key=landing_key(feed.name), group_name="landing", deps=[raw_key(feed.name)], kinds={"duckdb"},
            description=f"landing.{feed.name}: {feed.title}", tags=tags, pool=DUCKDB_POOL, **partitioned)
-    def landing_table(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    def landing_table(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
         records, years = selected_records(context, feed)
-        with refusing_bad_documents():
+        with refusing_bad_documents(context, feed, years):
             batch = parse_documents(feed, records)  # validated before anything is written
-        with duckdb.get_connection() as con:
+        with warehouse.connection(context.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
-            written = load(con, batch, years)
+            outcomes = load(con, batch, years)
             total = con.execute(f"SELECT count(*) FROM landing.{feed.name}").fetchone()[0]
+        run_summary.record(context.run_id, feed.name, outcomes)
         return MaterializeResult(metadata={
-            "rows_written": written,
+            "rows_written": len(batch.rows),
+            "years": MetadataValue.json({o.data_year: o.status for o in outcomes}),
             "table_rows": total,
             "documents": documents_table(records),
             "document_sha256": MetadataValue.json({r.path: r.sha256 for r in records}),

@@ -9,4 +9,4 @@ select
     total_profit_100m_yuan,
     publication_year,
     document_sha256
-from {{ source('landing', 'csy_hightech_industry') }}
+from {{ landing_selected('csy_hightech_industry') }}

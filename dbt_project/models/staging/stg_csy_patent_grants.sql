@@ -10,4 +10,4 @@ select
     design_grants_count,
     publication_year,
     document_sha256
-from {{ source('landing', 'csy_patent_grants') }}
+from {{ landing_selected('csy_patent_grants') }}

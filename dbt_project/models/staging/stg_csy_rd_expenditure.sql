@@ -9,4 +9,4 @@ select
     s.publication_year,
     {{ release_order('csy') }} as release_order_in_year,
     s.document_sha256
-from {{ source('landing', 'csy_rd_expenditure') }} as s
+from {{ landing_selected('csy_rd_expenditure') }} as s

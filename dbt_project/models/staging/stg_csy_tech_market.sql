@@ -1,14 +1,14 @@
 -- Technology-market contracts: value and count documents of one edition and direction joined into one
 -- row per edition, direction, data year and province.
 with value_rows as (
-    select * from {{ source('landing', 'csy_tech_market') }} where measure = 'contract_value'
+    select * from {{ landing_selected('csy_tech_market') }} where measure = 'contract_value'
 ),
 count_rows as (
-    select * from {{ source('landing', 'csy_tech_market') }} where measure = 'contract_count'
+    select * from {{ landing_selected('csy_tech_market') }} where measure = 'contract_count'
 ),
 keys as (
     select distinct publication_year, direction, data_year, province_code, province
-    from {{ source('landing', 'csy_tech_market') }}
+    from {{ landing_selected('csy_tech_market') }}
 )
 select
     k.publication_year,

@@ -10,4 +10,4 @@ select
     s.publication_year,
     {{ release_order('nbs_rd_bulletin') }} as release_order_in_year,
     s.document_sha256
-from {{ source('landing', 'nbs_rd_bulletin') }} as s
+from {{ landing_selected('nbs_rd_bulletin') }} as s

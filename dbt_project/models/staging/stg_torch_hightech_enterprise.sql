@@ -6,5 +6,5 @@ select
     net_profit_100m_yuan,
     publication_year,
     document_sha256
-from {{ source('landing', 'torch_hightech_enterprise') }}
+from {{ landing_selected('torch_hightech_enterprise') }}
 where province_code != '00'

@@ -1,0 +1,39 @@
+"""The last step of every refresh: swap the fully built and checked staging warehouse into place."""
+
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.dbt import dbt_models
+from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from warehouse import run_summary
+from warehouse.publish import PublishConflict
+
+PUBLISHED_KEY = AssetKey(["warehouse", "published"])
+
+
+@asset(
+    key=PUBLISHED_KEY,
+    group_name="warehouse",
+    deps=list(dbt_models.keys),
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    backfill_policy=BackfillPolicy.single_run(),
+    description="The published warehouse (WAREHOUSE_DUCKDB_PATH): replaced in one atomic rename by the run's "
+                "staging copy, only once every landing table, Pandera check, dbt model and dbt test in the run "
+                "has succeeded. Readers never see a half-built warehouse.",
+)
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
+    build = warehouse.staged(context.run_id)
+    try:
+        path = build.publish()
+    except PublishConflict as exc:
+        raise Failure(description=str(exc), allow_retries=False) from None
+    summary = run_summary.finish(context.run_id, run_summary.PUBLISHED)
+    build.discard()
+    statuses = [o["status"] for o in summary.outcomes]
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(str(path)),
+        "bytes": path.stat().st_size,
+        **{f"years_{status}": statuses.count(status) for status in sorted(set(statuses))},
+        "run_summary": MetadataValue.md(f"```\n{summary.text}```"),
+        "run_summary_json": MetadataValue.path(str(summary.json_path)),
+    })

@@ -1,0 +1,65 @@
+"""One refresh, run in this process: the entry point of `make run`, the CLI and the benchmarks.
+
+Runs the `materialize_everything` job against the Dagster instance in $DAGSTER_HOME (so the UI shows
+the run afterwards) over every archived year, or the years asked for. The run builds in its staging
+copy and publishes at its end (warehouse/publish.py); a run that fails is closed here: its summary
+says why, and the published warehouse is untouched.
+"""
+
+from __future__ import annotations
+
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from orchestration.definitions import defs
+from orchestration.jobs import everything_tags
+from orchestration.sensors import close_unpublished_run
+from warehouse import paths, run_summary
+from warehouse.publish import discard_abandoned
+
+STEP_OUTPUT_LOG = "last_refresh_output.log"  # in runs/: what dbt printed during the last refresh
+IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    success: bool
+    run_id: str
+    summary: run_summary.RunSummary
+    failures: list[tuple[str, str]]  # (step, plain reason)
+
+
+def year_tags(years: list[int] | None) -> dict[str, str]:
+    if not years:
+        return everything_tags()
+    return {ASSET_PARTITION_RANGE_START_TAG: str(min(years)), ASSET_PARTITION_RANGE_END_TAG: str(max(years))}
+
+
+def refresh(years: list[int] | None = None, instance: DagsterInstance | None = None,
+            log_level: str = "WARNING") -> RefreshResult:
+    instance = instance or DagsterInstance.get()
+    # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
+    running = [r.run_id for r in instance.get_runs(RunsFilter(statuses=IN_PROGRESS))]
+    discard_abandoned(running)
+    job = defs.resolve_job_def("materialize_everything")
+    # dbt's own progress lines go to a log file; step events stay in the run's log (see `make dev`),
+    # and the terminal shows problems only.
+    paths.runs_dir().mkdir(parents=True, exist_ok=True)
+    with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance, tags=year_tags(years), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    failures = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            reason = data.user_failure_data.description if data.user_failure_data else data.error.message
+            failures.append((event.step_key, reason.strip()))
+    detail = "; ".join(f"{step} failed" for step, _ in failures) or None
+    closed = close_unpublished_run(result.run_id, f"Not published: {detail or 'the publish step did not run'}.")
+    summary = closed or run_summary.load(result.run_id)
+    return RefreshResult(result.success and closed is None, result.run_id, summary, failures)

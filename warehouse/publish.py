@@ -1,0 +1,127 @@
+"""Atomic publish: a refresh never writes to the published warehouse file.
+
+Each run builds into its own staging copy (`staging/<run_id>/warehouse.duckdb`, beside the published
+file); Pandera and dbt checks run there, and only a build that passed all of them replaces the
+published file, with one same-filesystem `os.replace`. Readers holding the old file keep reading the
+old inode, a consistent snapshot; a failure or `kill -9` at any moment leaves the published file as it
+was (at worst a stale staging folder, removed by a later run).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse import paths
+
+STAGING_DATABASE = "warehouse.duckdb"
+BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
+
+
+class PublishConflict(RuntimeError):
+    """The published warehouse changed while this run was building: publishing would lose that change."""
+
+
+def file_identity(path: Path) -> dict | None:
+    """Inode, size and mtime: enough to tell that a file was replaced since it was copied."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return {"inode": st.st_ino, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+@contextmanager
+def publish_lock() -> Iterator[None]:
+    """Serialise the compare-and-swap of concurrent publishers (a scheduled run beside a backfill)."""
+    lock_file = paths.staging_dir() / ".publish.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class StagedBuild:
+    run_id: str
+
+    @property
+    def folder(self) -> Path:
+        return paths.staging_dir() / self.run_id
+
+    @property
+    def database(self) -> Path:
+        return self.folder / STAGING_DATABASE
+
+    @property
+    def exists(self) -> bool:
+        return self.database.is_file()
+
+    def ensure(self) -> Path:
+        """The run's staging warehouse: a copy of the published one (or empty on the first run)."""
+        if self.exists:
+            return self.database
+        self.folder.mkdir(parents=True, exist_ok=True)
+        published = paths.duckdb_path()
+        base = file_identity(published)
+        if base is not None:
+            partial = self.folder / (STAGING_DATABASE + ".partial")
+            shutil.copyfile(published, partial)  # the published file is only ever replaced, never changed in place
+            os.replace(partial, self.database)
+        (self.folder / BASE_FILE).write_text(json.dumps(base))
+        return self.database
+
+    def publish(self) -> Path:
+        """Checkpoint the staging warehouse and swap it into the published path in one rename."""
+        if not self.exists:
+            raise FileNotFoundError(f"no staging warehouse for run {self.run_id} at {self.database}")
+        with duckdb.connect(str(self.database)) as con:
+            con.execute("CHECKPOINT")  # everything in the file, no WAL left behind
+        _fsync(self.database)
+        published = paths.duckdb_path()
+        published.parent.mkdir(parents=True, exist_ok=True)
+        with publish_lock():
+            base = json.loads((self.folder / BASE_FILE).read_text())
+            now = file_identity(published)
+            if now != base:
+                raise PublishConflict(
+                    f"{published} was replaced by another run after run {self.run_id} copied it "
+                    f"(then {base}, now {now}); nothing was published: run the refresh again"
+                )
+            os.replace(self.database, published)
+            _fsync(published.parent)
+        return published
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def discard_abandoned(active_run_ids: Iterable[str]) -> list[str]:
+    """Remove staging folders of runs that are no longer running (failed, killed); returns their ids."""
+    active = set(active_run_ids)
+    root = paths.staging_dir()
+    if not root.is_dir():
+        return []
+    abandoned = [d.name for d in root.iterdir() if d.is_dir() and d.name not in active]
+    for run_id in abandoned:
+        StagedBuild(run_id).discard()
+    return abandoned

@@ -1,0 +1,133 @@
+"""The run summary every refresh writes: per feed and year — new, unchanged, revised or failed (why).
+
+Steps of a run add their part while it runs (`staging/<run_id>/summary/<feed>.json`); the end of the
+run (publish, or the failure handler) assembles `runs/<run_id>/summary.json` and `summary.txt`, and
+copies them to `runs/latest.json` / `runs/latest.txt`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warehouse import paths
+from warehouse.changes import FAILED, REVISED, YearOutcome
+from warehouse.publish import StagedBuild
+
+PUBLISHED, NOT_PUBLISHED = "published", "not published: the published warehouse is unchanged"
+MAX_CHANGES_IN_TEXT = 40  # the JSON has every changed row; the text shows the first ones
+
+
+def _part_file(run_id: str, feed: str) -> Path:
+    return StagedBuild(run_id).folder / "summary" / f"{feed}.json"
+
+
+def record(run_id: str, feed: str, outcomes: list[YearOutcome] = (), notes: list[str] = ()) -> None:
+    """Add a feed's outcomes (and acquisition notes, e.g. '2023: 304 not modified') to the run's summary."""
+    part = _part_file(run_id, feed)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(part.read_text(encoding="utf-8")) if part.exists() else {"outcomes": [], "notes": []}
+    existing["outcomes"] += [o.to_json() for o in outcomes]
+    existing["notes"] += list(notes)
+    part.write_text(json.dumps(existing, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def record_failure(run_id: str, feed: str, reason: str, years: list[int] | None = None) -> None:
+    failures = [YearOutcome(feed, y, FAILED, reason=reason) for y in years] if years else [
+        YearOutcome(feed, None, FAILED, reason=reason)]
+    record(run_id, feed, failures)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    status: str
+    data: dict
+    text: str
+    json_path: Path
+    text_path: Path
+
+    @property
+    def outcomes(self) -> list[dict]:
+        return [o for feed in self.data["feeds"].values() for o in feed["outcomes"]]
+
+
+def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
+    """Assemble the run's parts into its summary files (and runs/latest.*)."""
+    parts_dir = StagedBuild(run_id).folder / "summary"
+    feeds = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(parts_dir.glob("*.json"))} \
+        if parts_dir.is_dir() else {}
+    data = {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "status": status,
+            "detail": detail, "published_path": str(paths.duckdb_path()), "feeds": feeds}
+    text = render(data)
+    out = paths.runs_dir() / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, text_path = out / "summary.json", out / "summary.txt"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    text_path.write_text(text, encoding="utf-8")
+    shutil.copyfile(json_path, paths.runs_dir() / "latest.json")
+    shutil.copyfile(text_path, paths.runs_dir() / "latest.txt")
+    return RunSummary(run_id, status, data, text, json_path, text_path)
+
+
+def load(run_id: str) -> RunSummary:
+    out = paths.runs_dir() / run_id
+    data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return RunSummary(run_id, data["status"], data, (out / "summary.txt").read_text(encoding="utf-8"),
+                      out / "summary.json", out / "summary.txt")
+
+
+def render(data: dict) -> str:
+    """Readable summary: per feed, the years in each status; then every changed row and every failure."""
+    lines = [f"Refresh {data['run_id']}: {data['status']}", f"Warehouse: {data['published_path']}"]
+    if data.get("detail"):
+        lines.append(data["detail"])
+    lines.append("")
+    changes, failures = [], []
+    for feed, part in sorted(data["feeds"].items()):
+        by_status: dict[str, list] = {}
+        for o in part["outcomes"]:
+            by_status.setdefault(o["status"], []).append(o["data_year"])
+            year = o["data_year"] if o["data_year"] is not None else "all years"
+            if o["status"] == FAILED:
+                failures.append(f"  {feed} {year}: {o['reason']}")
+            if o["status"] == REVISED:
+                lines_of_year = [f"{_key(r)}: {_changed(r)}" for r in o["rows_changed"]]
+                lines_of_year += [f"{_key(r)}: added" for r in o["rows_added"]]
+                lines_of_year += [f"{_key(r)}: removed" for r in o["rows_removed"]]
+                changes += [f"  {feed} {year} {line}" for line in lines_of_year]
+        statuses = "; ".join(f"{status} {year_ranges(years)}" for status, years in sorted(by_status.items()))
+        lines.append(f"{feed:<24}{statuses}")
+        lines += [f"{'':<24}note: {note}" for note in part["notes"]]
+    if changes:
+        lines += ["", f"Changed rows ({len(changes)}):", *changes[:MAX_CHANGES_IN_TEXT]]
+        if len(changes) > MAX_CHANGES_IN_TEXT:
+            lines.append(f"  … {len(changes) - MAX_CHANGES_IN_TEXT} more in summary.json")
+    if failures:
+        lines += ["", "Failures:", *failures]
+    return "\n".join(lines) + "\n"
+
+
+def year_ranges(years: list[int | None]) -> str:
+    """2010, 2011, 2012, 2014 → '2010–2012, 2014'."""
+    known = sorted({y for y in years if y is not None})
+    if not known:
+        return "(all years)"
+    runs = [[known[0], known[0]]]
+    for year in known[1:]:
+        if year == runs[-1][1] + 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(f"{first}–{last}" if last != first else f"{first}" for first, last in runs)
+
+
+def _key(row: dict) -> str:
+    return " ".join(str(row[k]) for k in ("province", "direction", "measure") if k in row)
+
+
+def _changed(row: dict) -> str:
+    return ", ".join(f"{c} {v[0]} → {v[1]}" for c, v in row.items() if isinstance(v, list))

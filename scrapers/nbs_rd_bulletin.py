@@ -75,7 +75,10 @@ def regional_table(doc: RawDocument) -> RegionTable:
     first = found[0]
     for other in found[1:]:
         if [r.cells for r in other.rows] != [r.cells for r in first.rows]:
-            raise DocumentError(doc.name, "identical copies of the regional table", "copies that differ")
+            where = next((f"{[squash(c) for c in a.cells]} vs {[squash(c) for c in b.cells]}"
+                          for a, b in zip(first.rows, other.rows, strict=False) if a.cells != b.cells),
+                         f"{len(first.rows)} vs {len(other.rows)} rows")
+            raise DocumentError(doc.name, "identical copies of the regional table", f"copies that differ: {where}")
     check_year(first, doc.record.data_year)
     return first
 

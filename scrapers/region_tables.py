@@ -42,6 +42,8 @@ class ColumnSpec:
 class Layout:
     feed: str
     title_pattern: str
+    document_type: str  # what the bytes must be ("html", "xls"); checked by the publication gate
+    min_rows_per_year: int  # fewest regions with a figure per data year; checked by the publication gate
     columns: tuple[ColumnSpec, ...] = ()
     year_columns_unit: str | None = None  # set for back-series tables with one column per year
     # Feed-specific vocabulary from the same file (e.g. tech-market directions), for the feed module.
@@ -55,8 +57,10 @@ def load_layout(feed: str) -> Layout:
         ColumnSpec(field, tuple(spec["aliases"]), spec["unit"], tuple(spec.get("exclude", ())))
         for field, spec in data.get("columns", {}).items()
     )
-    vocabulary = {k: v for k, v in data.items() if k not in ("title_pattern", "columns", "year_columns_unit")}
-    return Layout(feed, data["title_pattern"], columns, data.get("year_columns_unit"), vocabulary)
+    own_keys = ("title_pattern", "document_type", "min_rows_per_year", "columns", "year_columns_unit")
+    vocabulary = {k: v for k, v in data.items() if k not in own_keys}
+    return Layout(feed, data["title_pattern"], data["document_type"], data["min_rows_per_year"], columns,
+                  data.get("year_columns_unit"), vocabulary)
 
 
 @dataclass(frozen=True)

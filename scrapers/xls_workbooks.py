@@ -9,6 +9,7 @@ import msoffcrypto
 import pandas as pd
 import xlrd
 from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyError
+from olefile.olefile import OleFileError
 
 from scrapers.errors import DocumentError
 from scrapers.region_tables import Grid, Layout, RegionTable, check_year, load_layout, read_region_table
@@ -34,8 +35,13 @@ def open_workbook(doc: RawDocument) -> xlrd.Book:
         return xlrd.open_workbook(file_contents=content)
     except (DecryptionError, InvalidKeyError) as exc:
         raise DocumentError(doc.name, "an .xls encrypted with Excel's default key (or not at all)", f"{exc}") from None
-    except (FileFormatError, xlrd.XLRDError, AssertionError, ValueError, KeyError, IndexError, EOFError) as exc:
+    except (OleFileError, FileFormatError, xlrd.XLRDError, ValueError, KeyError, IndexError, EOFError) as exc:
+        # OleFileError: a truncated or damaged container (e.g. "incomplete OLE sector").
         raise DocumentError(doc.name, "a readable .xls workbook", f"{type(exc).__name__}: {exc}") from None
+    except AssertionError as exc:
+        # xlrd asserts on record structure it cannot make sense of, mostly with an empty message.
+        detail = f": {exc}" if str(exc) else ""
+        raise DocumentError(doc.name, "a readable .xls workbook", f"damaged records (AssertionError{detail})") from None
 
 
 def sheet_grid(sheet: xlrd.sheet.Sheet) -> Grid:

@@ -1,0 +1,41 @@
+"""The analyst report as an asset: charts and the self-contained HTML page, built from the published warehouse."""
+
+import base64
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from warehouse import paths
+from warehouse.report import build_report
+
+
+@asset(
+    key=AssetKey(["report", "analyst_charts"]),
+    group_name="report",
+    # The published file only: a report never shows a half-built or unchecked warehouse.
+    deps=[AssetKey(["warehouse", "published"])],
+    kinds={"duckdb", "html"},
+    description="Charts (R&D intensity ranking, cluster stage efficiencies, net technology outflow) and one "
+                "self-contained HTML report with the tables behind them, the vintage in use and feed staleness, "
+                "written to warehouse.paths.reports_dir().",
+)
+def analyst_charts(context: AssetExecutionContext) -> MaterializeResult:
+    # Read-only: the published file is replaced by rename, never written in place, so reading never blocks a refresh.
+    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
+        files = build_report(con)
+    for warning in files.warnings:
+        context.log.warning(warning)
+    images = "\n\n".join(
+        f"**{chart.stem}**\n\n![{chart.stem}](data:image/png;base64,{base64.b64encode(chart.read_bytes()).decode('ascii')})"
+        for chart in files.charts
+    )
+    warnings = "\n".join(f"- {warning}" for warning in files.warnings) or "none"
+    return MaterializeResult(metadata={
+        "charts": MetadataValue.md(images),
+        "report_html": MetadataValue.path(str(files.html)),
+        **{f"chart_{chart.stem}": MetadataValue.path(str(chart)) for chart in files.charts},
+        "warnings": MetadataValue.md(warnings),
+    })
+
+
+report_assets = [analyst_charts]

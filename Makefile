@@ -33,9 +33,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-# The Definitions load the dbt manifest at import time, so it must exist first.
+# The Definitions load the dbt manifest at import time, so it must exist first. Parsed against the
+# path a refresh points dbt at (warehouse/staging/build.duckdb), so each run's dbt reuses this parse.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
-	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	DBT_BUILD_DUCKDB_PATH=$(CURDIR)/warehouse/staging/build.duckdb \
+	  $(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml

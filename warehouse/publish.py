@@ -22,7 +22,7 @@ import duckdb
 
 from warehouse import paths
 
-STAGING_DATABASE = "warehouse.duckdb"
+STAGING_DATABASE = "build.duckdb"  # same stem as the dbt target link: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
 
 

@@ -19,6 +19,7 @@ from orchestration.jobs import everything_tags
 from orchestration.sensors import close_unpublished_run
 from warehouse import paths, run_summary
 from warehouse.publish import discard_abandoned
+from warehouse.schemas import LAST_DATA_YEAR
 
 STEP_OUTPUT_LOG = "last_refresh_output.log"  # in runs/: what dbt printed during the last refresh
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
@@ -32,14 +33,19 @@ class RefreshResult:
     failures: list[tuple[str, str]]  # (step, plain reason)
 
 
-def year_tags(years: list[int] | None) -> dict[str, str]:
+def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
     if not years:
-        return everything_tags()
+        tags = everything_tags()
+        if live:  # years not archived yet are what a live refresh looks for
+            tags[ASSET_PARTITION_RANGE_END_TAG] = str(LAST_DATA_YEAR)
+        return tags
     return {ASSET_PARTITION_RANGE_START_TAG: str(min(years)), ASSET_PARTITION_RANGE_END_TAG: str(max(years))}
 
 
-def refresh(years: list[int] | None = None, instance: DagsterInstance | None = None,
-            log_level: str = "WARNING") -> RefreshResult:
+def refresh(years: list[int] | None = None, live: bool = False, instance: DagsterInstance | None = None,
+            log_level: str = "WARNING", acquisition: dict | None = None) -> RefreshResult:
+    """One refresh. `live`: also fetch online documents (see the Acquisition resource; `acquisition`
+    overrides its other settings, e.g. a test server's base URL)."""
     instance = instance or DagsterInstance.get()
     # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
     running = [r.run_id for r in instance.get_runs(RunsFilter(statuses=IN_PROGRESS))]
@@ -50,8 +56,9 @@ def refresh(years: list[int] | None = None, instance: DagsterInstance | None = N
     paths.runs_dir().mkdir(parents=True, exist_ok=True)
     with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
         result = job.execute_in_process(
-            instance=instance, tags=year_tags(years), raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            instance=instance, tags=year_tags(years, live), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
+                        "resources": {"acquisition": {"config": {"live": live, **(acquisition or {})}}}},
         )
     failures = []
     for event in result.all_events:

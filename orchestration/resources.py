@@ -29,6 +29,7 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from orchestration.dbt_project import dbt_project
+from scrapers.http_client import FetchPolicy, HttpClient
 from warehouse import paths
 from warehouse.publish import STAGING_DATABASE, StagedBuild
 
@@ -75,6 +76,32 @@ class WarehouseBuild(ConfigurableResource):
             raise RuntimeError(f"dbt left {wal} behind: the staging warehouse of run {run_id} is incomplete")
 
 
+class Acquisition(ConfigurableResource):
+    """Live mode and the HTTP policy of live fetches. Off by default: `make run` reads the bundled
+    documents only. Turn it on with WAREHOUSE_LIVE=1, `refresh --live`, or this resource's run config."""
+
+    live: bool = False
+    # Where the NBS site is (tests point this at a local server; None = the URLs as published).
+    nbs_base_url: str | None = None
+    # Hosts that may be fetched; None = the official ones in scrapers/sources/allowed_hosts.toml.
+    allowed_hosts: list[str] | None = None
+    connect_timeout_seconds: float = FetchPolicy.connect_timeout
+    read_timeout_seconds: float = FetchPolicy.read_timeout
+    retries: int = FetchPolicy.retries
+    backoff_factor_seconds: float = FetchPolicy.backoff_factor
+    max_retry_after_seconds: float = FetchPolicy.max_retry_after
+    min_request_interval_seconds: float = FetchPolicy.min_request_interval
+
+    def client(self) -> HttpClient:
+        policy = FetchPolicy(
+            connect_timeout=self.connect_timeout_seconds, read_timeout=self.read_timeout_seconds, retries=self.retries,
+            backoff_factor=self.backoff_factor_seconds,
+            backoff_jitter=min(FetchPolicy.backoff_jitter, self.backoff_factor_seconds),
+            max_retry_after=self.max_retry_after_seconds, min_request_interval=self.min_request_interval_seconds,
+        )
+        return HttpClient(policy, allowed_hosts=self.allowed_hosts)
+
+
 class PinnedDbtCliResource(DbtCliResource):
     """DbtCliResource without two start-up costs that buy this project nothing (measured: ~3 s + ~6 s).
 
@@ -95,6 +122,8 @@ class PinnedDbtCliResource(DbtCliResource):
 def resources() -> dict:
     return {
         "warehouse": WarehouseBuild(),
+        "acquisition": Acquisition(live=os.environ.get("WAREHOUSE_LIVE") == "1",
+                                   nbs_base_url=os.environ.get("WAREHOUSE_NBS_BASE_URL") or None),
         # The venv's own dbt, not whatever `dbt` is first on PATH.
         "dbt": PinnedDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
     }

@@ -15,8 +15,9 @@ import pandas as pd
 import pandera.errors
 
 from scrapers.feed import Feed
-from warehouse.archive import ProvenanceRecord, read_verified
+from warehouse.archive import ProvenanceRecord, RawDocument, read_verified
 from warehouse.changes import YearOutcome, compare_year, current_rows
+from warehouse.gates import check_bytes, check_rows
 from warehouse.schemas import AWAITING_MODELS, LANDING_MODELS, Landing
 
 SCHEMA = "landing"
@@ -73,30 +74,31 @@ class ParsedBatch:
     rows: pd.DataFrame
 
 
+def parse_document(feed: Feed, document: RawDocument, previous_bytes: int | None = None) -> pd.DataFrame:
+    """Gate and parse one document into landing rows (not yet validated); raises DocumentError."""
+    record = document.record
+    check_bytes(feed.name, record.path, document.content, previous_bytes=previous_bytes)
+    frame = feed.parse(document)
+    check_rows(feed.name, record.path, frame)
+    return frame.assign(feed=feed.name, document_path=record.path, document_sha256=record.sha256,
+                        publication_year=record.publication_year)
+
+
+def validated(feed: Feed, frames: list[pd.DataFrame], documents: list[str]) -> pd.DataFrame:
+    """Rows of the feed's landing table, validated by its Pandera model; raises LandingValidationError."""
+    model = LANDING_MODELS[feed.name]
+    rows = pd.concat([f.dropna(axis=1, how="all") for f in frames], ignore_index=True) if frames else pd.DataFrame()
+    rows = rows.reindex(columns=list(model.to_schema().columns))
+    try:
+        return model.validate(rows, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        raise LandingValidationError(feed.name, documents, failure_table(exc, rows)) from None
+
+
 def parse_documents(feed: Feed, records: list[ProvenanceRecord]) -> ParsedBatch:
     """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError."""
-    from warehouse.gates import check_bytes, check_rows
-
-    model = LANDING_MODELS[feed.name]
-    frames = []
-    for record in records:
-        document = read_verified(record)
-        # The previous version's size is not known here yet, so the size-change gate is skipped (None).
-        check_bytes(feed.name, record.path, document.content, previous_bytes=None)
-        frame = feed.parse(document)
-        check_rows(feed.name, record.path, frame)
-        frames.append(frame.assign(
-            feed=feed.name, document_path=record.path, document_sha256=record.sha256,
-            publication_year=record.publication_year,
-        ))
-    columns = list(model.to_schema().columns)
-    rows = pd.concat([f.dropna(axis=1, how="all") for f in frames], ignore_index=True) if frames else pd.DataFrame()
-    rows = rows.reindex(columns=columns)
-    try:
-        rows = model.validate(rows, lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        raise LandingValidationError(feed.name, [r.path for r in records], failure_table(exc, rows)) from None
-    return ParsedBatch(feed.name, records, rows)
+    frames = [parse_document(feed, read_verified(record)) for record in records]
+    return ParsedBatch(feed.name, records, validated(feed, frames, [r.path for r in records]))
 
 
 def failure_table(exc: pandera.errors.SchemaErrors, rows: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Two assets per feed, built by one factory so every feed has the same shape:
 
-raw/<feed>      the archived documents, sha256-verified against their provenance records
+raw/<feed>      new documents taken in (inbox drops; live fetches in live mode), then every archived
+                document of the feed sha256-verified against its provenance record
 landing/<feed>  the documents parsed, Pandera-validated and loaded into DuckDB `landing.<feed>`
 
 Feeds whose documents each carry one data year are partitioned by that year; back-series feeds
@@ -22,13 +23,18 @@ from dagster import (
 )
 
 from orchestration.partitions import data_year_partitions
-from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from orchestration.resources import DUCKDB_POOL, Acquisition, WarehouseBuild
 from scrapers.errors import DocumentError
 from scrapers.feed import Feed
 from scrapers.registry import FEEDS
 from warehouse import run_summary
 from warehouse.archive import ProvenanceRecord, read_verified, records_for
+from warehouse.intake import IntakeReport, fetch_bulletins, receive_inbox
 from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
+
+# Feeds with a live source on the web; the others arrive through the inbox (licensed or not freely
+# downloadable publications).
+LIVE_SOURCES = {"nbs_rd_bulletin"}
 
 
 def raw_key(feed: str) -> AssetKey:
@@ -66,6 +72,25 @@ def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: li
         raise Failure(description=str(exc), allow_retries=False) from None
 
 
+def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition) -> IntakeReport:
+    """Receive the feed's inbox drops and, in live mode, fetch its online documents.
+
+    A refused drop is quarantined and fails the step (after the others were taken in): the operator
+    sees it, and the next run no longer trips over it. A failed fetch fails the step with its named error.
+    """
+    report = receive_inbox(feed)
+    if acquisition.live and feed.name in LIVE_SOURCES:
+        with acquisition.client() as client:
+            fetched = fetch_bulletins(feed, years or [], client, acquisition.nbs_base_url)
+        report.stored += fetched.stored
+        report.notes += fetched.notes
+    if report.refused:
+        raise DocumentError(
+            f"{len(report.refused)} file(s) dropped into inbox/{feed.name}",
+            "documents that pass the gates", "; ".join(str(e) for e in report.refused) + " (moved to quarantine)")
+    return report
+
+
 def feed_assets(feed: Feed) -> list[AssetsDefinition]:
     partitioned = dict(partitions_def=data_year_partitions, backfill_policy=BackfillPolicy.single_run()) \
         if feed.one_year_per_document else {}
@@ -73,13 +98,18 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
 
     @asset(key=raw_key(feed.name), group_name="raw", description=f"Archived documents: {feed.title}",
            kinds={"file"}, tags=tags, **partitioned)
-    def raw_documents(context: AssetExecutionContext) -> MaterializeResult:
-        records, years = selected_records(context, feed)
+    def raw_documents(context: AssetExecutionContext, acquisition: Acquisition) -> MaterializeResult:
+        _, years = selected_records(context, feed)
+        with refusing_bad_documents(context, feed, years):
+            intake = take_in(feed, years, acquisition)
+        records, _ = selected_records(context, feed)  # now including what was just taken in
         with refusing_bad_documents(context, feed, years):
             for record in records:
                 read_verified(record)  # raises naming the document if its bytes changed
         missing = sorted(set(years or ()) - {r.data_year for r in records})
         return MaterializeResult(metadata={
+            "intake": MetadataValue.json(intake.notes),
+            "documents_stored": len(intake.stored),
             "documents": len(records),
             "documents_table": documents_table(records),
             "bytes": sum(r.bytes for r in records),

@@ -1,0 +1,151 @@
+"""Cold and no-op refresh of the bundled documents, each in a fresh process as a scheduled run would be.
+
+    nice -n 10 .venv/bin/python -m bench.refresh [--repeats 3] [--profile]
+
+cold    a fresh DuckDB and a fresh DAGSTER_HOME (temporary directory), `orchestration.refresh.refresh()`
+        over every archived year; timed as the whole process and as the refresh() call alone
+no-op   the same directories again with the documents unchanged: once more in the same process
+        (warm imports, as a long-lived daemon would call it) and once in a new process
+Targets: cold ≤ 15 s, no-op ≤ 1.5 s. The no-op is proved by counting the run's asset materializations
+(raw / landing / dbt) and checking the published file's bytes did not change.
+`--profile` runs one cold refresh under pyinstrument (bench/out/refresh_cold_profile.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.timing import OUT_DIR, spread
+from warehouse.paths import REPO_ROOT
+
+COLD_TARGET_S, NOOP_TARGET_S = 15.0, 1.5
+INSTANCE_SETTINGS = REPO_ROOT / "orchestration" / "dagster.yaml"
+
+
+def _file_sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _materializations(instance, run_id: str | None) -> dict[str, int]:
+    """Asset materializations of one run, by the first part of the asset key (raw, landing, dbt layers)."""
+    from dagster import DagsterEventType
+
+    counts: dict[str, int] = {}
+    if run_id is None:  # refresh() found nothing new and launched no run
+        return counts
+    for record in instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records:
+        key = record.event_log_entry.dagster_event.asset_key.path
+        layer = key[0] if key[0] in ("raw", "landing") else "dbt"
+        counts[layer] = counts.get(layer, 0) + 1
+    return counts
+
+
+def child(refreshes: int) -> None:
+    """Runs in the measured process: `refreshes` refresh() calls, one after the other; prints JSON figures."""
+    start = time.perf_counter()
+    from dagster import DagsterInstance
+
+    from orchestration.refresh import refresh
+    from warehouse import paths
+
+    imported = time.perf_counter() - start
+    instance = DagsterInstance.get()
+    runs = []
+    for _ in range(refreshes):
+        before = _file_sha256(paths.duckdb_path())
+        runs_before = len(instance.get_runs())
+        began = time.perf_counter()
+        result = refresh(instance=instance)
+        runs.append({
+            "refresh_s": time.perf_counter() - began, "success": result.success, "status": result.summary.status,
+            "runs_launched": len(instance.get_runs()) - runs_before,
+            "materializations": _materializations(instance, result.run_id),
+            "published_file_changed": before != _file_sha256(paths.duckdb_path()),
+        })
+    print(json.dumps({"import_s": imported, "runs": runs}))
+
+
+def run_child(refreshes: int, home: Path, profile: Path | None = None) -> dict:
+    env = {**os.environ, "DAGSTER_HOME": str(home / "dagster_home"),
+           "WAREHOUSE_DUCKDB_PATH": str(home / "warehouse" / "innovation.duckdb")}
+    prefix = [sys.executable] if profile is None else [
+        str(Path(sys.executable).with_name("pyinstrument")), "-r", "text", "-o", str(profile)]
+    start = time.perf_counter()
+    done = subprocess.run([*prefix, "-m", "bench.refresh", "--child", str(refreshes)], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"refresh in {home} failed:\n{done.stderr[-3000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1]) if profile is None else {}
+    return {"process_s": wall, **figures}
+
+
+def fresh_home() -> Path:
+    home = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+    (home / "dagster_home").mkdir()
+    (home / "warehouse").mkdir()
+    shutil.copy(INSTANCE_SETTINGS, home / "dagster_home" / "dagster.yaml")
+    return home
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # refreshes in the measured process
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+
+    cold_process, cold_refresh, imports, warm_noop, new_process_noop, noop_refresh = [], [], [], [], [], []
+    evidence = []
+    for _ in range(args.repeats):
+        home = fresh_home()
+        try:
+            cold = run_child(2, home)  # cold, then a warm no-op in the same process
+            noop = run_child(1, home)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        first, warm = cold["runs"]
+        cold_process.append(cold["process_s"])
+        imports.append(cold["import_s"])
+        cold_refresh.append(first["refresh_s"])
+        warm_noop.append(warm["refresh_s"])
+        new_process_noop.append(noop["process_s"])
+        noop_refresh.append(noop["runs"][0]["refresh_s"])
+        evidence.append((first, warm, noop["runs"][0]))
+
+    print(f"refresh of the bundled documents, {args.repeats} fresh homes (min / median / max)")
+    print(f"  cold, whole process                  {spread(cold_process)}   target ≤ {COLD_TARGET_S:.0f} s")
+    print(f"    import orchestration.refresh       {spread(imports)}")
+    print(f"    refresh() call                     {spread(cold_refresh)}")
+    print(f"  no-op, same process (warm)           {spread(warm_noop)}   target ≤ {NOOP_TARGET_S} s")
+    print(f"  no-op, new process                   {spread(new_process_noop)}")
+    print(f"    refresh() call                     {spread(noop_refresh)}")
+    first, warm, noop = evidence[-1]
+    for name, run in (("cold", first), ("no-op, warm", warm), ("no-op, new process", noop)):
+        print(f"  {name:<20} runs launched {run['runs_launched']}; materializations {run['materializations']}; "
+              f"published file changed: {run['published_file_changed']}; status {run['status']!r}")
+    if args.profile:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        home = fresh_home()
+        target = OUT_DIR / "refresh_cold_profile.txt"
+        try:
+            run_child(1, home, profile=target)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        print(f"profile: {target}")
+
+
+if __name__ == "__main__":
+    main()

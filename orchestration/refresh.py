@@ -11,13 +11,15 @@ from __future__ import annotations
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 
+import duckdb
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.definitions import defs
 from orchestration.jobs import everything_tags
 from orchestration.sensors import close_unpublished_run
-from warehouse import paths, run_summary
+from warehouse import build_state, paths, run_summary
+from warehouse.archive import load_registry
 from warehouse.publish import discard_abandoned
 from warehouse.schemas import LAST_DATA_YEAR
 
@@ -28,9 +30,20 @@ IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRun
 @dataclass(frozen=True)
 class RefreshResult:
     success: bool
-    run_id: str
+    run_id: str | None  # None: nothing new, no run was launched
     summary: run_summary.RunSummary
     failures: list[tuple[str, str]]  # (step, plain reason)
+
+
+def nothing_new() -> bool:
+    """The archive, the inbox and the code are exactly what the published warehouse was built from."""
+    published = paths.duckdb_path()
+    if not published.is_file() or any(f.is_file() for f in paths.inbox_dir().glob("*/*")):
+        return False
+    with duckdb.connect(str(published), read_only=True) as con:
+        state = build_state.recorded(con)
+    archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())
+    return state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
 
 
 def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
@@ -46,6 +59,8 @@ def refresh(years: list[int] | None = None, live: bool = False, instance: Dagste
             log_level: str = "WARNING", acquisition: dict | None = None) -> RefreshResult:
     """One refresh. `live`: also fetch online documents (see the Acquisition resource; `acquisition`
     overrides its other settings, e.g. a test server's base URL)."""
+    if not live and not years and nothing_new():
+        return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
     instance = instance or DagsterInstance.get()
     # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
     running = [r.run_id for r in instance.get_runs(RunsFilter(statuses=IN_PROGRESS))]
@@ -66,7 +81,7 @@ def refresh(years: list[int] | None = None, live: bool = False, instance: Dagste
             data = event.step_failure_data
             reason = data.user_failure_data.description if data.user_failure_data else data.error.message
             failures.append((event.step_key, reason.strip()))
-    detail = "; ".join(f"{step} failed" for step, _ in failures) or None
-    closed = close_unpublished_run(result.run_id, f"Not published: {detail or 'the publish step did not run'}.")
+    failure = "The run failed: " + "; ".join(f"{step} failed" for step, _ in failures) if not result.success else None
+    closed = close_unpublished_run(result.run_id, failure)
     summary = closed or run_summary.load(result.run_id)
-    return RefreshResult(result.success and closed is None, result.run_id, summary, failures)
+    return RefreshResult(result.success, result.run_id, summary, failures)

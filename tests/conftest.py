@@ -11,6 +11,11 @@ import pytest
 # Must be set before orchestration.* is imported: the resources bind the DuckDB path at import.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="innovation-warehouse-tests-"))
 os.environ["WAREHOUSE_DUCKDB_PATH"] = str(_SESSION_DIR / "warehouse.duckdb")
+# Acquired documents, drops and quarantine of the tests never touch the repo's state folders.
+for _variable, _folder in (("WAREHOUSE_ARCHIVE_DIR", "archive"), ("WAREHOUSE_INBOX_DIR", "inbox"),
+                           ("WAREHOUSE_QUARANTINE_DIR", "quarantine")):
+    os.environ[_variable] = str(_SESSION_DIR / _folder)
+os.environ.pop("WAREHOUSE_LIVE", None)
 
 from warehouse import paths  # noqa: E402
 from warehouse.archive import load_registry  # noqa: E402

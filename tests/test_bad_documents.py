@@ -1,11 +1,11 @@
 """A changed byte or a document without its table fails with a message naming the document, what
-was expected and what was found, and lands nothing: the warehouse keeps what it held."""
+was expected and what was found, and lands nothing: the published warehouse stays byte-identical."""
 
 import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
-from dagster_duckdb import DuckDBResource
 
+from orchestration.resources import Acquisition, WarehouseBuild
 from scrapers.errors import DocumentError
 from scrapers.registry import FEEDS
 from warehouse.archive import load_registry, read_verified, record_document, write_registry
@@ -18,13 +18,14 @@ def landing_state(db) -> tuple:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
             "SELECT count(*), sum(hash(COLUMNS(*))) FROM landing.nbs_rd_bulletin"
-        ).fetchone() + con.execute("SELECT count(*) FROM landing.documents").fetchone()
+        ).fetchone() + con.execute("SELECT count(*) FROM landing.documents").fetchone() + (db.read_bytes(),)
 
 
 @pytest.fixture
-def loaded_db(tmp_path, raw_copy):
-    """A warehouse holding the good bulletins, built from the private raw copy."""
+def loaded_db(tmp_path, raw_copy, monkeypatch):
+    """A published warehouse holding the good bulletins, built from the private raw copy."""
     db = tmp_path / "w.duckdb"
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
     feed = FEEDS["nbs_rd_bulletin"]
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)
@@ -36,7 +37,7 @@ def run_bulletin_2019(db):
     from orchestration.assets.feeds import feed_asset_defs
 
     bulletin = [a for a in feed_asset_defs if a.key.path[-1] == "nbs_rd_bulletin"]
-    return materialize(bulletin, partition_key="2019", resources={"duckdb": DuckDBResource(database=str(db))},
+    return materialize(bulletin, partition_key="2019", resources={"warehouse": WarehouseBuild(), "acquisition": Acquisition()},
                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
 
 
@@ -92,19 +93,20 @@ def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
     from orchestration.definitions import defs
 
     db = tmp_path / "w.duckdb"
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))  # dbt, in its subprocess, reads this
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)
         con.execute("""INSERT INTO landing.nbs_rd_bulletin BY NAME SELECT
             '11' AS province_code, '北京' AS province, 2005 AS data_year, 'nbs_rd_bulletin' AS feed,
             'hand-edited' AS document_path, repeat('0', 64) AS document_sha256, 2006 AS publication_year,
             382.1 AS rd_expenditure_100m_yuan, 61.7 AS rd_intensity_pct""")
+    published = db.read_bytes()
     bulletin = [AssetKey(["raw", "nbs_rd_bulletin"]), AssetKey(["landing", "nbs_rd_bulletin"])]
     selection = AssetSelection.assets(*bulletin) | AssetSelection.checks_for_assets(*bulletin) \
         | AssetSelection.groups("staging", "intermediate", "marts", "reference")
     result = materialize(
         [*defs.assets, *defs.asset_checks], selection=selection, partition_key="2019",
-        resources={**defs.resources, "duckdb": DuckDBResource(database=str(db))},
+        resources=defs.resources,
         instance=DagsterInstance.ephemeral(), raise_on_error=False,
     )
     checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
@@ -114,4 +116,5 @@ def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
     assert "61.7" in failed.metadata["failing_rows"].value and "hand-edited" in failed.metadata["failing_rows"].value
     materialized = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert AssetKey(["landing", "nbs_rd_bulletin"]) in materialized
-    assert not any(key.path[0] in ("staging", "marts") for key in materialized)
+    assert not any(key.path[0] in ("staging", "marts", "warehouse") for key in materialized)
+    assert db.read_bytes() == published  # the bad row's warehouse was not republished, the run's copy dropped

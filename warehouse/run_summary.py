@@ -18,6 +18,7 @@ from warehouse.changes import FAILED, REVISED, YearOutcome
 from warehouse.publish import StagedBuild
 
 PUBLISHED, NOT_PUBLISHED = "published", "not published: the published warehouse is unchanged"
+UNCHANGED = "unchanged: documents and code as in the published build, nothing to publish"
 MAX_CHANGES_IN_TEXT = 40  # the JSON has every changed row; the text shows the first ones
 
 
@@ -71,6 +72,11 @@ def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
     shutil.copyfile(json_path, paths.runs_dir() / "latest.json")
     shutil.copyfile(text_path, paths.runs_dir() / "latest.txt")
     return RunSummary(run_id, status, data, text, json_path, text_path)
+
+
+def finish_without_run(status: str) -> RunSummary:
+    """The summary of a refresh that found nothing to do and launched no run."""
+    return finish(f"no-run-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}", status)
 
 
 def load(run_id: str) -> RunSummary:

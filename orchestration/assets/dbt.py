@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from warehouse import build_state
 
 
 class Translator(DagsterDbtTranslator):
@@ -28,6 +29,10 @@ class Translator(DagsterDbtTranslator):
     pool=DUCKDB_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseBuild):
+    with warehouse.connection(context.run.run_id) as con:
+        if build_state.unchanged_since_published(con):
+            context.log.info("Documents and code unchanged since the published build: dbt not run.")
+            return
     # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.
-    with warehouse.dbt_target(context.run_id):
+    with warehouse.dbt_target(context.run.run_id):
         yield from dbt.cli(["build"], context=context).stream()

@@ -68,7 +68,7 @@ def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: li
     try:
         yield
     except (DocumentError, LandingValidationError) as exc:
-        run_summary.record_failure(context.run_id, feed.name, str(exc), years)
+        run_summary.record_failure(context.run.run_id, feed.name, str(exc), years)
         raise Failure(description=str(exc), allow_retries=False) from None
 
 
@@ -122,11 +122,11 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
         records, years = selected_records(context, feed)
         with refusing_bad_documents(context, feed, years):
             batch = parse_documents(feed, records)  # validated before anything is written
-        with warehouse.connection(context.run_id) as con:  # the run's staging copy, never the published file
+        with warehouse.connection(context.run.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
             outcomes = load(con, batch, years)
             total = con.execute(f"SELECT count(*) FROM landing.{feed.name}").fetchone()[0]
-        run_summary.record(context.run_id, feed.name, outcomes)
+        run_summary.record(context.run.run_id, feed.name, outcomes)
         return MaterializeResult(metadata={
             "rows_written": len(batch.rows),
             "years": MetadataValue.json({o.data_year: o.status for o in outcomes}),

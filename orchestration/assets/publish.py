@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
-from warehouse import run_summary
+from warehouse import build_state, run_summary
 from warehouse.publish import PublishConflict
 
 PUBLISHED_KEY = AssetKey(["warehouse", "published"])
@@ -19,18 +19,24 @@ PUBLISHED_KEY = AssetKey(["warehouse", "published"])
     backfill_policy=BackfillPolicy.single_run(),
     description="The published warehouse (WAREHOUSE_DUCKDB_PATH): replaced in one atomic rename by the run's "
                 "staging copy, only once every landing table, Pandera check, dbt model and dbt test in the run "
-                "has succeeded. Readers never see a half-built warehouse.",
+                "has succeeded. Readers never see a half-built warehouse. Not materialized when the run found "
+                "the same documents and code as the published build (dbt skips, nothing to publish).",
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
-    build = warehouse.staged(context.run_id)
+    build = warehouse.staged(context.run.run_id)
+    with warehouse.connection(context.run.run_id) as con:
+        build_state.record(con, context.run.run_id)
+        marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
+        mart_rows = {f"rows_marts.{t}": con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in marts}
     try:
         path = build.publish()
     except PublishConflict as exc:
         raise Failure(description=str(exc), allow_retries=False) from None
-    summary = run_summary.finish(context.run_id, run_summary.PUBLISHED)
+    summary = run_summary.finish(context.run.run_id, run_summary.PUBLISHED)
     build.discard()
     statuses = [o["status"] for o in summary.outcomes]
     return MaterializeResult(metadata={
+        **mart_rows,
         "path": MetadataValue.path(str(path)),
         "bytes": path.stat().st_size,
         **{f"years_{status}": statuses.count(status) for status in sorted(set(statuses))},

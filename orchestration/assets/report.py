@@ -3,7 +3,7 @@
 import base64
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from warehouse import paths
 from warehouse.report import build_report
@@ -15,6 +15,9 @@ from warehouse.report import build_report
     # The published file only: a report never shows a half-built or unchecked warehouse.
     deps=[AssetKey(["warehouse", "published"])],
     kinds={"duckdb", "html"},
+    # Not part of a refresh run (it reads the published file, which exists only after the run): the
+    # automation daemon of `dagster dev` builds it whenever a new warehouse is published.
+    automation_condition=AutomationCondition.eager(),
     description="Charts (R&D intensity ranking, cluster stage efficiencies, net technology outflow) and one "
                 "self-contained HTML report with the tables behind them, the vintage in use and feed staleness, "
                 "written to warehouse.paths.reports_dir().",

@@ -1,0 +1,67 @@
+"""What a published warehouse was built from: a content hash of its documents and of the code.
+
+The publish step records it in `meta.build`. A refresh whose documents and code hash the same as the
+published build has nothing to do: `refresh()` then launches no run at all, and a run started
+elsewhere (UI, schedule, a live fetch that found only 304s) skips dbt and leaves the published file
+byte-identical. Content hashes, never timestamps: touching a file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse import paths
+
+SCHEMA = "meta"
+TABLE = f"{SCHEMA}.build"
+# Everything whose change can change a landed row or a mart: parsers and their layouts, the landing
+# models, and the dbt project (models, macros, seeds, vars).
+CODE_ROOTS = ("scrapers", "warehouse/schemas.py", "warehouse/landing.py", "warehouse/gates.py",
+              "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/dbt_project.yml")
+CODE_SUFFIXES = {".py", ".toml", ".sql", ".yml", ".yaml", ".csv"}
+
+
+def code_fingerprint(root: Path = paths.REPO_ROOT) -> str:
+    digest = hashlib.sha256()
+    for entry in CODE_ROOTS:
+        base = root / entry
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.suffix in CODE_SUFFIXES)
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def documents_fingerprint(sha256s: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(sha256s))).encode()).hexdigest()
+
+
+def landed_documents_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    return documents_fingerprint(r[0] for r in con.execute("SELECT document_sha256 FROM landing.documents").fetchall())
+
+
+def recorded(con: duckdb.DuckDBPyConnection) -> dict | None:
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'build'",
+                         [SCHEMA]).fetchall()[0][0]
+    if not exists:
+        return None
+    row = con.execute(f"SELECT documents_fingerprint, code_fingerprint, run_id, published_at FROM {TABLE}").fetchall()
+    return dict(zip(("documents", "code", "run_id", "published_at"), row[0], strict=True)) if row else None
+
+
+def unchanged_since_published(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the landed documents and the code are those of the build this copy was published from."""
+    state = recorded(con)
+    return state is not None and state["code"] == code_fingerprint() and state["documents"] == landed_documents_fingerprint(con)
+
+
+def record(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} (documents_fingerprint VARCHAR, code_fingerprint VARCHAR, "
+                "run_id VARCHAR, published_at TIMESTAMPTZ)")
+    con.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?)",
+                [landed_documents_fingerprint(con), code_fingerprint(), run_id, datetime.now(UTC)])

@@ -52,3 +52,33 @@ def profile_to_file(run: Callable[[], object], name: str) -> Path:
     target = OUT_DIR / f"{name}.txt"
     target.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
     return target
+
+
+def self_time_summary(session_file: Path, top: int = 20) -> str:
+    """Wall time spent in each function itself (not its callees), largest first: shows waits such as
+    SQLite commits or a subprocess pipe that the call tree hides inside library frames."""
+    from collections import defaultdict
+
+    from pyinstrument.session import Session
+
+    session = Session.load(str(session_file))
+    own: dict[str, float] = defaultdict(float)
+
+    def walk(frame, parent) -> None:
+        if frame.identifier.startswith("[self]") and parent is not None:
+            own[f"{parent.function}  {parent.file_path_short or ''}"] += frame.time
+        for child in frame.children:
+            walk(child, frame)
+
+    walk(session.root_frame(), None)
+    lines = [f"wall {session.duration:.1f} s, CPU {session.cpu_time:.1f} s; self time by function:"]
+    lines += [f"{seconds:8.2f} s  {name}" for name, seconds in sorted(own.items(), key=lambda kv: -kv[1])[:top]]
+    return "\n".join(lines)
+
+
+def render_session(session_file: Path) -> str:
+    """The call tree of a saved pyinstrument session, as text."""
+    from pyinstrument.renderers import ConsoleRenderer
+    from pyinstrument.session import Session
+
+    return ConsoleRenderer(unicode=True, color=False).render(Session.load(str(session_file)))

@@ -12,12 +12,16 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 
 import duckdb
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from orchestration.assets.dbt import REBUILD_TAG, dbt_models
+from orchestration.assets.feeds import landing_key, raw_key
+from orchestration.assets.publish import PUBLISHED_KEY
 from orchestration.definitions import defs
 from orchestration.jobs import everything_tags
 from orchestration.sensors import close_unpublished_run
+from scrapers.registry import FEEDS
 from warehouse import build_state, paths, run_summary
 from warehouse.archive import load_registry
 from warehouse.publish import discard_abandoned
@@ -46,6 +50,16 @@ def nothing_new() -> bool:
     return state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
 
 
+def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
+    """Raw and landing assets of `feeds`, every dbt model and the publish step (None: the whole job)."""
+    if not feeds:
+        return None
+    unknown = set(feeds) - set(FEEDS)
+    if unknown:
+        raise ValueError(f"unknown feed(s) {sorted(unknown)}; feeds are {sorted(FEEDS)}")
+    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), *dbt_models.keys, PUBLISHED_KEY]
+
+
 def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
     if not years:
         tags = everything_tags()
@@ -55,11 +69,18 @@ def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: str(min(years)), ASSET_PARTITION_RANGE_END_TAG: str(max(years))}
 
 
-def refresh(years: list[int] | None = None, live: bool = False, instance: DagsterInstance | None = None,
-            log_level: str = "WARNING", acquisition: dict | None = None) -> RefreshResult:
-    """One refresh. `live`: also fetch online documents (see the Acquisition resource; `acquisition`
-    overrides its other settings, e.g. a test server's base URL)."""
-    if not live and not years and nothing_new():
+def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str] | None = None, rebuild: bool = False,
+            instance: DagsterInstance | None = None, log_level: str = "WARNING",
+            acquisition: dict | None = None) -> RefreshResult:
+    """One refresh.
+
+    years: data years of the year-partitioned feeds (default: every archived year).
+    live: also fetch online documents (the Acquisition resource; `acquisition` overrides its other
+        settings, e.g. a test server's base URL).
+    feeds: only these feeds' raw and landing assets (then every dbt model and the publish step).
+    rebuild: rebuild and publish even when documents and code are those of the published build.
+    """
+    if not (live or years or feeds or rebuild) and nothing_new():
         return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
     instance = instance or DagsterInstance.get()
     # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
@@ -71,7 +92,8 @@ def refresh(years: list[int] | None = None, live: bool = False, instance: Dagste
     paths.runs_dir().mkdir(parents=True, exist_ok=True)
     with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
         result = job.execute_in_process(
-            instance=instance, tags=year_tags(years, live), raise_on_error=False,
+            instance=instance, tags={**year_tags(years, live), **({REBUILD_TAG: "true"} if rebuild else {})},
+            asset_selection=feed_selection(feeds), raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
                         "resources": {"acquisition": {"config": {"live": live, **(acquisition or {})}}}},
         )

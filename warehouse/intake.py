@@ -12,6 +12,7 @@ scrapers/sources/publications.toml.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -19,6 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import pandas as pd
 
 from scrapers.errors import DocumentError
 from scrapers.feed import Feed
@@ -28,15 +31,17 @@ from warehouse import paths
 from warehouse.archive import (
     ProvenanceRecord,
     RawDocument,
-    acquired_records,
     load_registry,
+    read_verified,
     sha256_of,
     store_acquired,
 )
+from warehouse.changes import PROVENANCE_COLUMNS
 from warehouse.gates import MAX_DOCUMENT_BYTES
 from warehouse.landing import parse_document, validated
 
 PUBLICATIONS_FILE = SOURCES_DIR / "publications.toml"
+FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch per year
 SIDECAR_SUFFIX = ".toml"
 SUFFIX_BY_TYPE = {"html": ".html", "xls": ".xls", "xlsx": ".xlsx"}
 YEAR_IN_NAME = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -62,10 +67,23 @@ def previous_size(candidate: ProvenanceRecord) -> int | None:
     return max(same, key=lambda r: r.received_order).bytes if same else None
 
 
-def admit(feed: Feed, document: RawDocument) -> None:
-    """Gates, parse and validate in memory; raises DocumentError / LandingValidationError on any problem."""
+def admit(feed: Feed, document: RawDocument) -> pd.DataFrame:
+    """Gates, parse and validate in memory; the landing rows, or DocumentError / LandingValidationError."""
     frame = parse_document(feed, document, previous_bytes=previous_size(document.record))
-    validated(feed, [frame], [document.record.path])
+    return validated(feed, [frame], [document.record.path])
+
+
+def figures(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows without their provenance: what two copies of a document must share to be the same."""
+    return rows.drop(columns=list(PROVENANCE_COLUMNS)).sort_values(["data_year", "province_code"]).reset_index(drop=True)
+
+
+def newest_version_figures(feed: Feed, candidate: ProvenanceRecord) -> pd.DataFrame | None:
+    same = [r for r in load_registry() if r.document_key == candidate.document_key]
+    if not same:
+        return None
+    newest = max(same, key=lambda r: r.received_order)
+    return figures(validated(feed, [parse_document(feed, read_verified(newest))], [newest.path]))
 
 
 def _candidate(content: bytes, name: str, **meta) -> RawDocument:
@@ -75,15 +93,27 @@ def _candidate(content: bytes, name: str, **meta) -> RawDocument:
 
 # --- live: the NBS bulletin ---------------------------------------------------------------------
 
+def _fetch_state_file() -> Path:
+    return paths.archive_dir() / FETCH_STATE_FILE
+
+
 def last_fetch(data_year: int) -> dict | None:
-    """ETag / Last-Modified of the newest archived fetch of this year's bulletin, for a conditional GET."""
-    fetched = [r for r in acquired_records() if r.feed == "nbs_rd_bulletin" and r.data_year == data_year
-               and r.acquisition.get("url")]
-    if not fetched:
-        return None
-    newest = max(fetched, key=lambda r: r.received_order)
-    return {"url": newest.acquisition["url"], "etag": newest.acquisition.get("etag"),
-            "last_modified": newest.acquisition.get("last_modified")}
+    """ETag / Last-Modified of the last successful fetch of this year's bulletin, for a conditional GET."""
+    state_file = _fetch_state_file()
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+    return state.get(str(data_year))
+
+
+def remember_fetch(data_year: int, result: FetchResult) -> None:
+    """Kept also when the page was not stored (same figures), so the next fetch can be conditional."""
+    state_file = _fetch_state_file()
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+    state[str(data_year)] = {"url": result.final_url, "etag": result.etag, "last_modified": result.last_modified,
+                             "fetched_at": result.fetched_at}
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = state_file.with_suffix(".partial")
+    temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    os.replace(temporary, state_file)
 
 
 def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, base_url: str | None = None) -> IntakeReport:
@@ -101,11 +131,18 @@ def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, base_url: 
             continue
         meta = _bulletin_meta(defaults, year, result)
         document = _candidate(result.content, result.final_url, **meta)
-        admit(feed, document)
-        record, new = store_acquired(result.content, ".html", **meta)
-        (report.stored if new else report.known).append(record if new else record.sha256)
-        report.notes.append(f"{year}: {'stored new version' if new else 'unchanged'} from {result.final_url} "
-                            f"(HTTP {result.status}, {result.detected_charset})")
+        rows = admit(feed, document)
+        remember_fetch(year, result)
+        fetched = f"from {result.final_url} (HTTP {result.status}, {result.detected_charset})"
+        previous = newest_version_figures(feed, document.record)
+        if previous is not None and previous.equals(figures(rows)):
+            # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
+            report.known.append(document.record.sha256)
+            report.notes.append(f"{year}: same figures as the archived version {fetched}")
+            continue
+        record, _ = store_acquired(result.content, ".html", **meta)
+        report.stored.append(record)
+        report.notes.append(f"{year}: stored {'a new version' if previous is not None else 'a new document'} {fetched}")
     return report
 
 

@@ -10,6 +10,9 @@ from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse import build_state
 
+# Run tag that makes dbt rebuild even when documents and code are those of the published build.
+REBUILD_TAG = "warehouse/rebuild"
+
 
 class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -30,7 +33,7 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseBuild):
     with warehouse.connection(context.run.run_id) as con:
-        if build_state.unchanged_since_published(con):
+        if context.run.tags.get(REBUILD_TAG) != "true" and build_state.unchanged_since_published(con):
             context.log.info("Documents and code unchanged since the published build: dbt not run.")
             return
     # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.

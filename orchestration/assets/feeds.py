@@ -68,8 +68,19 @@ def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: li
     try:
         yield
     except (DocumentError, LandingValidationError) as exc:
-        run_summary.record_failure(context.run.run_id, feed.name, str(exc), years)
-        raise Failure(description=str(exc), allow_retries=False) from None
+        reason = f"{outcome_name(exc)}: {exc}"
+        run_summary.record_failure(context.run.run_id, feed.name, reason, years)
+        raise Failure(description=reason, allow_retries=False) from None
+
+
+def outcome_name(exc: Exception) -> str:
+    """The short name of what went wrong: a fetch error's kind, a gate's name, else the error's type."""
+    if getattr(exc, "kind", None):
+        return str(exc.kind)
+    if getattr(exc, "gate", None):
+        return f"gate_{exc.gate}"
+    return {"LandingValidationError": "validation", "DocumentError": "unexpected_document"}.get(type(exc).__name__,
+                                                                                            type(exc).__name__)
 
 
 def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition) -> IntakeReport:
@@ -102,6 +113,7 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
         _, years = selected_records(context, feed)
         with refusing_bad_documents(context, feed, years):
             intake = take_in(feed, years, acquisition)
+        run_summary.record(context.run.run_id, feed.name, notes=intake.notes)
         records, _ = selected_records(context, feed)  # now including what was just taken in
         with refusing_bad_documents(context, feed, years):
             for record in records:

@@ -113,8 +113,8 @@ SELECT p.data_year AS year, p.province_code, p.province, d.province_name_en, p.r
     n.rd_intensity_pct AS national_rd_intensity_pct,
     p.rd_intensity_pct > n.rd_intensity_pct AS above_national,
     p.rd_expenditure_vintage, p.rd_intensity_vintage,
-    CASE WHEN p.rd_intensity_pct IS NULL
-             THEN 'no archived document publishes R&D intensity for this year (bulletins from 2018, yearbook back series from 2011)'
+    CASE WHEN p.rd_intensity_pct IS NULL THEN 'no archived document publishes R&D intensity for this year '
+                                              || '(bulletins from 2018, yearbook back series from 2011)'
          WHEN n.rd_intensity_pct IS NULL THEN 'no national R&D intensity for this year' END AS null_reason,
     p.rd_expenditure_document_sha256, p.rd_intensity_document_sha256,
     n.rd_intensity_document_sha256 AS national_document_sha256

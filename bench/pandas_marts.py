@@ -87,15 +87,16 @@ def _listagg(values: pd.Series) -> str | None:
 
 def rd_selected(landing: dict[str, pd.DataFrame], publications: pd.DataFrame) -> pd.DataFrame:
     columns = ["data_year", "province_code", "province", "publication_year", "document_sha256"]
+
+    def vintage(feed: str, indicator: str, publication_code: str) -> pd.DataFrame:
+        return landing[feed][columns + [indicator]].rename(columns={indicator: "value"}).assign(
+            indicator=indicator, publication_code=publication_code)
+
     vintages = pd.concat([
-        landing["nbs_rd_bulletin"][columns + ["rd_expenditure_100m_yuan"]].rename(columns={"rd_expenditure_100m_yuan": "value"})
-        .assign(indicator="rd_expenditure_100m_yuan", publication_code="nbs_rd_bulletin"),
-        landing["nbs_rd_bulletin"][columns + ["rd_intensity_pct"]].rename(columns={"rd_intensity_pct": "value"})
-        .assign(indicator="rd_intensity_pct", publication_code="nbs_rd_bulletin"),
-        landing["csy_rd_expenditure"][columns + ["rd_expenditure_100m_yuan"]].rename(columns={"rd_expenditure_100m_yuan": "value"})
-        .assign(indicator="rd_expenditure_100m_yuan", publication_code="csy"),
-        landing["csy_rd_intensity"][columns + ["rd_intensity_pct"]].rename(columns={"rd_intensity_pct": "value"})
-        .assign(indicator="rd_intensity_pct", publication_code="csy"),
+        vintage("nbs_rd_bulletin", "rd_expenditure_100m_yuan", "nbs_rd_bulletin"),
+        vintage("nbs_rd_bulletin", "rd_intensity_pct", "nbs_rd_bulletin"),
+        vintage("csy_rd_expenditure", "rd_expenditure_100m_yuan", "csy"),
+        vintage("csy_rd_intensity", "rd_intensity_pct", "csy"),
     ], ignore_index=True)
     vintages = vintages.merge(publications[["publication_code", "release_order_in_year"]], on="publication_code")
     chosen = _first_non_null(vintages, "value", ["data_year", "province_code", "indicator"],
@@ -281,7 +282,8 @@ def tech_market_balance(panel: pd.DataFrame, members: pd.DataFrame) -> pd.DataFr
     for direction in ("outflow", "inflow"):
         column = f"tech_{direction}_100m_yuan"
         clusters[f"reporting_{direction}"] = grouped[column].count()
-        clusters[f"{direction}_100m_yuan"] = grouped[column].sum().where(clusters[f"reporting_{direction}"] == clusters["members"])
+        complete = clusters[f"reporting_{direction}"] == clusters["members"]
+        clusters[f"{direction}_100m_yuan"] = grouped[column].sum().where(complete)
         clusters[f"{direction}_document_sha256s"] = grouped[f"tech_{direction}_document_sha256"].agg(_listagg)
     clusters = clusters[(clusters["reporting_outflow"] > 0) | (clusters["reporting_inflow"] > 0)].reset_index()
     clusters = clusters.rename(columns={"data_year": "year", "cluster": "region"}).assign(region_type="cluster")

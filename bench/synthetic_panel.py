@@ -162,8 +162,8 @@ def generate(path: Path, shape: PanelShape) -> dict[str, int]:
                     AS utility_model_grants_count,
                 floor({rd} * (4 + 4 * {_uniform('des', 'c.synthetic_city_id', 'y.data_year')}))::BIGINT
                     AS design_grants_count""",
-            "csy_hightech_industry": f"""floor({size} * 50 * (1 + {_uniform('ent', 'c.synthetic_city_id', 'y.data_year')}))::BIGINT
-                    AS enterprises_count,
+            "csy_hightech_industry": f"""
+                floor({size} * 50 * (1 + {_uniform('ent', 'c.synthetic_city_id', 'y.data_year')}))::BIGINT AS enterprises_count,
                 round({size} * 400 * {growth}, 4) AS revenue_100m_yuan,
                 round({size} * 400 * {growth}
                       * (0.03 + 0.07 * {_uniform('profit', 'c.synthetic_city_id', 'y.data_year')}), 4)
@@ -193,7 +193,8 @@ def generate(path: Path, shape: PanelShape) -> dict[str, int]:
             ORDER BY d.synthetic_document_id, y.data_year, c.synthetic_city_id""")
         tech_value = f"""({size} * 30 * {growth}
             * (0.8 + 0.4 * {_uniform('tech', 'c.synthetic_city_id', 'y.data_year', 'd.direction')})
-            * (0.99 + 0.02 * {_uniform('tech_revised', 'c.synthetic_city_id', 'y.data_year', 'd.publication_year', 'd.direction')}))"""
+            * (0.99 + 0.02 * {_uniform('tech_revised', 'c.synthetic_city_id', 'y.data_year', 'd.publication_year',
+                                       'd.direction')}))"""
         con.execute(f"""CREATE TABLE {s}.synthetic_city_csy_tech_market AS
             SELECT d.synthetic_document_id, c.synthetic_city_id, y.data_year,
                 CASE WHEN d.measure = 'contract_value'

@@ -172,6 +172,10 @@ def receive_inbox(feed: Feed) -> IntakeReport:
     folder = paths.inbox_dir() / feed.name
     if not folder.is_dir():
         return report
+    if folder.is_symlink() or folder.resolve().parent != paths.inbox_dir().resolve():
+        report.refused.append(InboxRefusal(str(folder), f"a folder inside {paths.inbox_dir()}",
+                                           f"a link to {folder.resolve()}, outside the inbox (not read)"))
+        return report
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name.endswith(SIDECAR_SUFFIX) or entry.name.startswith("."):
             continue

@@ -18,7 +18,7 @@ from scrapers.feed import Feed
 from warehouse.archive import ProvenanceRecord, RawDocument, read_verified
 from warehouse.changes import YearOutcome, compare_year, current_rows
 from warehouse.gates import check_bytes, check_rows
-from warehouse.schemas import AWAITING_MODELS, LANDING_MODELS, Landing
+from warehouse.schemas import LANDING_MODELS, Landing
 
 SCHEMA = "landing"
 DOCUMENTS_TABLE = f"{SCHEMA}.documents"
@@ -59,7 +59,7 @@ DOCUMENT_COLUMNS = {
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables, and add columns a warehouse built by an older version lacks."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    for table, model in {**LANDING_MODELS, **AWAITING_MODELS}.items():
+    for table, model in LANDING_MODELS.items():
         con.execute(ddl(table, model))
     columns = ", ".join(f"{name} {kind}" for name, kind in DOCUMENT_COLUMNS.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ({columns})")

@@ -149,21 +149,11 @@ class CsyHightechIndustry(Landing):
         return national_total_within(df, "revenue_100m_yuan", ROUNDING_BAND, ["document_sha256"])
 
 
-LANDING_MODELS: dict[str, type[Landing]] = {
-    "nbs_rd_bulletin": NbsRdBulletin,
-    "csy_rd_expenditure": CsyRdExpenditure,
-    "csy_rd_intensity": CsyRdIntensity,
-    "csy_patent_grants": CsyPatentGrants,
-    "csy_tech_market": CsyTechMarket,
-    "csy_hightech_industry": CsyHightechIndustry,
-}
-
-
 class TorchHightechEnterprise(Landing):
-    """Torch yearbook 高新技术企业 net profit by region (licensed, dropped in by hand; 千元 → 亿元).
+    """Torch yearbook 高新技术企业 net profit by region (licensed, dropped into the inbox; 千元 → 亿元).
 
-    No bundled document feeds it, so the table exists empty and the transformation stage reads NULL
-    with its reason until the licensed table arrives.
+    No bundled document feeds it, so the table stays empty and the transformation stage reads NULL
+    with its reason until the licensed table arrives. Net profit may be negative (no lower bound).
     """
 
     net_profit_100m_yuan: Series[float]
@@ -171,6 +161,17 @@ class TorchHightechEnterprise(Landing):
     class Config:
         unique = ROW_IDENTITY
 
+    @pa.dataframe_check(error="national net profit differs from the sum of provinces")
+    def national_total(cls, df: pd.DataFrame) -> pd.Series:
+        return national_total_within(df, "net_profit_100m_yuan", ROUNDING_BAND, ["document_sha256"])
 
-# Tables that exist for a licensed feed the pipeline cannot fill from bundled documents.
-AWAITING_MODELS: dict[str, type[Landing]] = {"torch_hightech_enterprise": TorchHightechEnterprise}
+
+LANDING_MODELS: dict[str, type[Landing]] = {
+    "nbs_rd_bulletin": NbsRdBulletin,
+    "csy_rd_expenditure": CsyRdExpenditure,
+    "csy_rd_intensity": CsyRdIntensity,
+    "csy_patent_grants": CsyPatentGrants,
+    "csy_tech_market": CsyTechMarket,
+    "csy_hightech_industry": CsyHightechIndustry,
+    "torch_hightech_enterprise": TorchHightechEnterprise,
+}

@@ -12,7 +12,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 
 import duckdb
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.assets.dbt import REBUILD_TAG, dbt_models
@@ -28,7 +28,6 @@ from warehouse.publish import discard_abandoned
 from warehouse.schemas import LAST_DATA_YEAR
 
 STEP_OUTPUT_LOG = "last_refresh_output.log"  # in runs/: what dbt printed during the last refresh
-IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,11 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
     feeds: only these feeds' raw and landing assets (then every dbt model and the publish step).
     rebuild: rebuild and publish even when documents and code are those of the published build.
     """
+    # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
+    discard_abandoned()
     if not (live or years or feeds or rebuild) and nothing_new():
         return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
     instance = instance or DagsterInstance.get()
-    # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
-    running = [r.run_id for r in instance.get_runs(RunsFilter(statuses=IN_PROGRESS))]
-    discard_abandoned(running)
     job = defs.resolve_job_def("materialize_everything")
     # dbt's own progress lines go to a log file; step events stay in the run's log (see `make dev`),
     # and the terminal shows problems only.

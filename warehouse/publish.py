@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,8 @@ from warehouse import paths
 
 STAGING_DATABASE = "build.duckdb"  # same stem as the dbt target link: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
+ALIVE_FILE = ".alive"  # locked by the building process for as long as it lives (the kernel drops it on kill -9)
+_held_locks: dict[str, int] = {}  # run_id -> file descriptor of its ALIVE_FILE lock, in this process
 
 
 class PublishConflict(RuntimeError):
@@ -78,9 +80,9 @@ class StagedBuild:
 
     def ensure(self) -> Path:
         """The run's staging warehouse: a copy of the published one (or empty on the first run)."""
+        self._hold()
         if self.exists:
             return self.database
-        self.folder.mkdir(parents=True, exist_ok=True)
         published = paths.duckdb_path()
         base = file_identity(published)
         if base is not None:
@@ -111,17 +113,46 @@ class StagedBuild:
             _fsync(published.parent)
         return published
 
+    def _hold(self) -> None:
+        """Mark the folder as this living process's: a later run must not take it for abandoned."""
+        if self.run_id in _held_locks:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / ALIVE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _held_locks[self.run_id] = fd
+
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        fd = _held_locks.pop(self.run_id, None)
+        if fd is not None:
+            os.close(fd)
 
 
-def discard_abandoned(active_run_ids: Iterable[str]) -> list[str]:
-    """Remove staging folders of runs that are no longer running (failed, killed); returns their ids."""
-    active = set(active_run_ids)
+def discard_abandoned() -> list[str]:
+    """Remove staging folders whose building process is gone (failed, killed); returns their run ids.
+
+    A living build holds an exclusive lock on its folder's ALIVE_FILE; the kernel releases it when the
+    process ends, however it ends, so a lock that can be taken means nobody is building there.
+    """
     root = paths.staging_dir()
     if not root.is_dir():
         return []
-    abandoned = [d.name for d in root.iterdir() if d.is_dir() and d.name not in active]
+    abandoned = []
+    for folder in (d for d in root.iterdir() if d.is_dir() and d.name not in _held_locks):
+        alive = folder / ALIVE_FILE
+        try:
+            fd = os.open(alive, os.O_RDWR)
+        except FileNotFoundError:
+            abandoned.append(folder.name)  # died before it could lock (or an older layout)
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a living build
+        finally:
+            os.close(fd)
+        abandoned.append(folder.name)
     for run_id in abandoned:
-        StagedBuild(run_id).discard()
+        shutil.rmtree(root / run_id, ignore_errors=True)
     return abandoned

@@ -1,0 +1,111 @@
+"""Atomic publish: readers never block a refresh and never see half of one; a refresh killed at any
+moment leaves the published file byte-identical and still readable; rebuilding on unchanged inputs
+gives the same marts, and a refresh that finds nothing new does not even launch a run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from orchestration.refresh import refresh
+from warehouse import paths
+from warehouse.publish import STAGING_DATABASE
+
+KILL_DEADLINE_SECONDS = 120  # the killed refresh must reach its dbt step well within this
+
+
+def mart_checksums(database: Path) -> dict[str, tuple]:
+    """Row count and an order-independent hash of every column, per mart."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
+        return {t: tuple(con.execute(f"SELECT count(*), sum(hash(COLUMNS(*))) FROM marts.{t}").fetchall()[0]) for t in marts}
+
+
+@pytest.fixture
+def published(built_warehouse, tmp_path, monkeypatch) -> Path:
+    """A private copy of the session's published warehouse, with its own staging and run folders."""
+    copy = tmp_path / "w" / "innovation.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(built_warehouse, copy)
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(copy))
+    return copy
+
+
+READER = textwrap.dedent("""
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    query = "SELECT count(*), sum(hash(COLUMNS(*))) FROM marts.province_rd_ranking"
+    print(repr(con.execute(query).fetchall()), flush=True)
+    sys.stdin.readline()  # hold the connection open until the refresh is over
+    print(repr(con.execute(query).fetchall()), flush=True)
+""")
+
+
+def test_rebuild_beside_a_reader_then_a_refresh_with_nothing_new(published):
+    before = mart_checksums(published)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        first_view = reader.stdout.readline()
+        rebuilt = refresh(rebuild=True, instance=DagsterInstance.ephemeral())
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        second_view = reader.stdout.readline()
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    # The refresh published while the reader held the old file open: not blocked, and the reader's view
+    # stayed the snapshot it opened (the old file, replaced by rename, not rewritten).
+    assert rebuilt.success, rebuilt.failures
+    assert rebuilt.summary.status == "published"
+    assert first_view == second_view
+    assert mart_checksums(published) == before  # the rebuild on unchanged inputs gives the same marts
+
+    third = refresh(instance=DagsterInstance.ephemeral())
+    assert third.run_id is None and third.summary.status.startswith("unchanged")
+    assert mart_checksums(published) == before
+
+
+KILLED_REFRESH = textwrap.dedent("""
+    from dagster import DagsterInstance
+    from orchestration.refresh import refresh
+    refresh(rebuild=True, instance=DagsterInstance.ephemeral())
+""")
+
+
+def test_kill_9_during_a_refresh_leaves_the_published_file_unchanged(published):
+    original = published.read_bytes()
+    dbt_target = paths.staging_dir() / STAGING_DATABASE
+    process = subprocess.Popen([sys.executable, "-c", KILLED_REFRESH], cwd=paths.REPO_ROOT, env=os.environ.copy(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + KILL_DEADLINE_SECONDS
+        # Kill in the middle of the dbt build: the moment the staging copy is most written to.
+        while not dbt_target.is_symlink() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dbt_target.is_symlink(), "the refresh never reached its dbt step"
+        time.sleep(1.0)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the refresh and its dbt subprocess, at once
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert published.read_bytes() == original
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.cluster_stage_efficiency").fetchall()[0][0] > 0
+    abandoned = [d for d in paths.staging_dir().iterdir() if d.is_dir()]
+    assert abandoned  # the killed run's staging copy, left behind
+
+    after = refresh(instance=DagsterInstance.ephemeral())  # nothing new: no run; the dead run's copy is garbage
+    assert after.success and after.run_id is None and published.read_bytes() == original
+    assert not [d for d in paths.staging_dir().iterdir() if d.is_dir()]

@@ -5,13 +5,16 @@
 Per size: write the SYNTHETIC panel (bench/synthetic_panel.py; kept in bench/out/ and reused while
 its shape matches), then, interleaved `repeats` times so that all sides see the same machine load:
 
-  landing    DuckDB SQL: city figures → province-grain tables shaped like landing.* (synthetic_landing)
+  landing    DuckDB SQL: city figures → province-grain tables shaped like landing.* (synthetic_landing,
+             written to the file: dbt runs in another process and reads them from there)
   (a) dbt    the project's own dbt models on those tables: `dbt build` of the four marts and their
              parents (seeds, staging and intermediate views), tests excluded, as a subprocess the way
              dagster-dbt runs it, with `--vars {landing_schema: synthetic_landing}`; and once more with
              the intermediate models materialized as tables (`intermediate_materialized: table`),
              because as views they are re-evaluated inside every mart that reads them
-  (c) SQL    hand-written DuckDB SQL for the same marts from the same tables (bench/duckdb_marts.py)
+  (c) SQL    the same landing SQL into an in-memory database, then hand-written DuckDB SQL for the marts
+             (bench/duckdb_marts.py), written to the file: the floor, with nothing persisted that
+             the marts do not need
   (b) pandas the city tables read into DataFrames, summed to provinces and the marts computed in
              pandas (bench/pandas_marts.py)
 
@@ -44,7 +47,9 @@ from warehouse.paths import DBT_PROJECT_DIR
 
 MARTS = duckdb_marts.MARTS
 DBT_TARGET_DIR = OUT_DIR / "dbt_target"
-LANDING, HAND_SQL = "landing (DuckDB SQL)", "(c) hand SQL marts"
+LANDING, HAND_SQL_LANDING, HAND_SQL = "landing for dbt (DuckDB SQL, to the file)", "(c) hand SQL landing, in memory", \
+    "(c) hand SQL marts"
+HAND_SQL_SCRATCH = "hand_sql_scratch"  # in-memory database attached for the hand SQL side's landing tables
 PANDAS_READ, PANDAS_COMPUTE = "(b) pandas read city tables", "(b) pandas landing + marts"
 
 
@@ -116,7 +121,7 @@ class SizeFigures:
         return {
             "(a) dbt: landing + dbt build": plus(LANDING, f"{DBT_VIEWS.name}, process"),
             "(a') dbt, intermediate tables: total": plus(LANDING, f"{DBT_TABLES.name}, process"),
-            "(c) hand SQL: landing + marts": plus(LANDING, HAND_SQL),
+            "(c) hand SQL: landing + marts": plus(HAND_SQL_LANDING, HAND_SQL),
             "(b) pandas: read + landing + marts": plus(PANDAS_READ, PANDAS_COMPUTE),
         }
 
@@ -146,10 +151,14 @@ def one_round(path: Path, figures: SizeFigures, keep_marts: bool = False) -> dic
         build_landing(con)
         con.execute("CHECKPOINT")  # dbt opens the file next: landing must be on disk, as in a real run
         figures.add(LANDING, time.perf_counter() - start)
+        con.execute(f"ATTACH ':memory:' AS {HAND_SQL_SCRATCH}")
         start = time.perf_counter()
-        duckdb_marts.build_marts(con)
-        figures.add(HAND_SQL, time.perf_counter() - start)
+        build_landing(con, f"{HAND_SQL_SCRATCH}.landing")
+        figures.add(HAND_SQL_LANDING, time.perf_counter() - start)
+        start = time.perf_counter()
+        duckdb_marts.build_marts(con, f"{HAND_SQL_SCRATCH}.landing")
         con.execute("CHECKPOINT")
+        figures.add(HAND_SQL, time.perf_counter() - start)
         if keep_marts:
             marts["hand SQL"] = marts_of(con, duckdb_marts.SCHEMA)
     for variant in (DBT_VIEWS, DBT_TABLES):
@@ -185,7 +194,7 @@ def report(figures: SizeFigures) -> None:
     print(f"\n== {figures.label}: {figures.fact_rows:,} synthetic fact rows ({figures.shape.years} data years × "
           f"300 cities, back series), file {figures.file_mb:.0f} MB")
     for stage, seconds in {**figures.seconds, **figures.totals()}.items():
-        print(f"  {stage:<44} {spread(seconds)}")
+        print(f"  {stage:<56} {spread(seconds)}")
     m = figures.medians()
     dbt, dbt_tables, hand, pandas = (m[k] for k in figures.totals())
     print(f"  ratios of medians: pandas / dbt {pandas / dbt:.2f}×, pandas / dbt with intermediate tables "
@@ -193,7 +202,7 @@ def report(figures: SizeFigures) -> None:
           f"   (target pandas / dbt ≥ {PANDAS_TARGET_RATIO}× at 1e7)")
     views_sql, tables_sql = (m[f"{v.name}, models' own SQL"] for v in (DBT_VIEWS, DBT_TABLES))
     print(f"  engine only: pandas landing + marts / DuckDB landing + hand marts "
-          f"{m[PANDAS_COMPUTE] / (m[LANDING] + m[HAND_SQL]):.2f}×; dbt models' own SQL / hand SQL marts "
+          f"{m[PANDAS_COMPUTE] / (m[HAND_SQL_LANDING] + m[HAND_SQL]):.2f}×; dbt models' own SQL / hand SQL marts "
           f"{views_sql / m[HAND_SQL]:.1f}× (views), {tables_sql / m[HAND_SQL]:.1f}× (intermediate tables)")
     print(f"  memory: pandas city tables {figures.pandas_panel_mb:.0f} MB in DataFrames; dbt process peak RSS "
           f"{figures.dbt_peak_rss_mb:.0f} MB; this process peak RSS "
@@ -207,11 +216,19 @@ def growth(all_figures: list[SizeFigures]) -> None:
     print(f"\n== growth {first.label} → {last.label} ({last.fact_rows / first.fact_rows:.0f}× the rows), medians")
     small, large = first.medians(), last.medians()
     for stage in small:
-        print(f"  {stage:<44} {small[stage]:8.3f} s → {large[stage]:8.3f} s   ×{large[stage] / small[stage]:.1f}")
+        print(f"  {stage:<56} {small[stage]:8.3f} s → {large[stage]:8.3f} s   ×{large[stage] / small[stage]:.1f}")
 
 
 def profile(path: Path, label: str) -> None:
-    """The slowest dbt nodes of the last round (run_results.json) and a pyinstrument tree of the pandas side."""
+    """The slowest dbt nodes of the last round (run_results.json), pyinstrument trees of one dbt build
+    (views) and of the pandas side."""
+    command, env = dbt_command(path, DBT_TARGET_DIR / DBT_VIEWS.target_subdir, DBT_VIEWS.dbt_vars)
+    dbt_tree = OUT_DIR / f"scale_dbt_profile_{label}.txt"
+    pyinstrument = str(Path(sys.executable).with_name("pyinstrument"))
+    # dbt's own frames are library frames to pyinstrument: show them, down to 2 % of the time.
+    subprocess.run([pyinstrument, "-r", "text", "-o", str(dbt_tree), "--show", "*/dbt/*", "-p",
+                    "processor_options.filter_threshold=0.02", *command], env=env, check=True, cwd=DBT_PROJECT_DIR)
+    print(f"  profile: {dbt_tree}")
     for variant in (DBT_VIEWS, DBT_TABLES):
         results = json.loads((DBT_TARGET_DIR / variant.target_subdir / "run_results.json").read_text(encoding="utf-8"))
         slowest = sorted(results["results"], key=lambda r: -r["execution_time"])[:5]

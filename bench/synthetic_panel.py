@@ -261,9 +261,10 @@ LANDING_MEASURES = {
 }
 
 
-def build_landing(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create schema synthetic_landing: the real landing tables' columns, filled from the city panel."""
-    s, target = SYNTHETIC_SCHEMA, LANDING_SCHEMA
+def build_landing(con: duckdb.DuckDBPyConnection, target: str = LANDING_SCHEMA) -> None:
+    """(Re)create schema `target` (synthetic_landing by default; may name an attached in-memory database's
+    schema): the real landing tables' columns, filled from the city panel."""
+    s = SYNTHETIC_SCHEMA
     con.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE")
     con.execute(f"CREATE SCHEMA {target}")
     for feed, measures in LANDING_MEASURES.items():

@@ -72,6 +72,7 @@ def child(refreshes: int) -> None:
             "refresh_s": time.perf_counter() - began, "success": result.success, "status": result.summary.status,
             "runs_launched": len(instance.get_runs()) - runs_before,
             "materializations": _materializations(instance, result.run_id),
+            "events_logged": len(instance.all_logs(result.run_id)) if result.run_id else 0,
             "published_file_changed": before != _file_sha256(paths.duckdb_path()),
         })
     print(json.dumps({"import_s": imported, "runs": runs}))
@@ -160,7 +161,8 @@ def main() -> None:
     first, warm, noop = evidence[-1]
     for name, run in (("cold", first), ("no-op, warm", warm), ("no-op, new process", noop)):
         print(f"  {name:<20} runs launched {run['runs_launched']}; materializations {run['materializations']}; "
-              f"published file changed: {run['published_file_changed']}; status {run['status']!r}")
+              f"Dagster events logged {run['events_logged']}; published file changed: {run['published_file_changed']}; "
+              f"status {run['status']!r}")
     if args.profile:
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         home = fresh_home()

@@ -34,10 +34,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 # The Definitions load the dbt manifest at import time, so it must exist first. Parsed against the
-# path a refresh points dbt at (warehouse/staging/build.duckdb), so each run's dbt reuses this parse.
+# path a refresh points dbt at (warehouse.paths.DBT_BUILD_LINK), so each run's dbt reuses this parse.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
-	DBT_BUILD_DUCKDB_PATH=$(CURDIR)/warehouse/staging/build.duckdb \
-	  $(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+# From inside dbt_project/, as dagster-dbt runs dbt: the parse records seed paths relative to it.
+	cd dbt_project && DBT_BUILD_DUCKDB_PATH=$(CURDIR)/dbt_project/target/build.duckdb \
+	  ../$(BIN)/dbt parse --quiet --no-partial-parse --profiles-dir .
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml

@@ -15,5 +15,14 @@ if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 
 dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is rebuilt on start; elsewhere `make` runs `dbt parse` first.
-dbt_project.prepare_if_dev()
+# Under `dagster dev` the manifest is rebuilt on start; elsewhere `make` runs `dbt parse` first. Both
+# parse against the path refreshes build through, so the runs' dbt can reuse the parse.
+_previous = os.environ.get("DBT_BUILD_DUCKDB_PATH")
+os.environ["DBT_BUILD_DUCKDB_PATH"] = str(paths.DBT_BUILD_LINK)
+try:
+    dbt_project.prepare_if_dev()
+finally:
+    if _previous is None:
+        del os.environ["DBT_BUILD_DUCKDB_PATH"]
+    else:
+        os.environ["DBT_BUILD_DUCKDB_PATH"] = _previous

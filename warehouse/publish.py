@@ -22,7 +22,7 @@ import duckdb
 
 from warehouse import paths
 
-STAGING_DATABASE = "build.duckdb"  # same stem as the dbt target link: DuckDB names the catalog after the file it resolves
+STAGING_DATABASE = "build.duckdb"  # same stem as paths.DBT_BUILD_LINK: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
 ALIVE_FILE = ".alive"  # locked by the building process for as long as it lives (the kernel drops it on kill -9)
 _held_locks: dict[str, int] = {}  # run_id -> file descriptor of its ALIVE_FILE lock, in this process

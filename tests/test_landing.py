@@ -28,7 +28,7 @@ def test_loading_twice_changes_nothing(tmp_path):
         counts = {t: first[t][0] for t in first}
     assert counts == {"nbs_rd_bulletin": 192, "csy_rd_expenditure": 448, "csy_rd_intensity": 1856,
                       "csy_patent_grants": 448, "csy_tech_market": 6016, "csy_hightech_industry": 416,
-                      "documents": 73}
+                      "torch_hightech_enterprise": 0, "documents": 73}
 
 
 def test_year_scoped_load_replaces_only_that_year(tmp_path):

@@ -35,7 +35,8 @@ def test_every_document_parses_to_all_regions(record):
 def test_document_counts(registry):
     counts = {f: sum(r.feed == f for r in registry) for f in FEEDS}
     assert counts == {"nbs_rd_bulletin": 6, "csy_rd_expenditure": 14, "csy_rd_intensity": 6,
-                      "csy_patent_grants": 14, "csy_tech_market": 20, "csy_hightech_industry": 13}
+                      "csy_patent_grants": 14, "csy_tech_market": 20, "csy_hightech_industry": 13,
+                      "torch_hightech_enterprise": 0}  # licensed: never bundled, inbox only
 
 
 @pytest.mark.parametrize("year, province, expenditure, intensity", [

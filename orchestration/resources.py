@@ -65,6 +65,10 @@ class WarehouseBuild(ConfigurableResource):
         link.parent.mkdir(parents=True, exist_ok=True)
         with (link.parent / ".build.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # waits for another process's dbt build, if any
+            wal = link.with_name(link.name + ".wal")
+            # A log left by a build killed mid-write belongs to that run's (discarded) file; DuckDB would
+            # replay it into this one.
+            wal.unlink(missing_ok=True)
             temporary = link.with_name(f".{link.name}.{run_id}")
             temporary.unlink(missing_ok=True)
             temporary.symlink_to(database)
@@ -76,7 +80,6 @@ class WarehouseBuild(ConfigurableResource):
                 del os.environ[DBT_TARGET_VARIABLE]
             # DuckDB keeps a write-ahead log beside the path it opened; dbt closes cleanly, which folds it
             # into the file. A log left beside the link would be lost on publish, so refuse to go on.
-            wal = link.with_name(link.name + ".wal")
             if wal.exists():
                 raise RuntimeError(f"dbt left {wal} behind: the staging warehouse of run {run_id} is incomplete")
 

@@ -20,7 +20,6 @@ from dagster import DagsterInstance
 
 from orchestration.refresh import refresh
 from warehouse import paths
-from warehouse.publish import STAGING_DATABASE
 
 KILL_DEADLINE_SECONDS = 120  # the killed refresh must reach its dbt step well within this
 
@@ -77,6 +76,12 @@ def test_rebuild_beside_a_reader_then_a_refresh_with_nothing_new(published):
     assert mart_checksums(published) == before
 
 
+def building_here() -> bool:
+    """dbt's target link points into this warehouse's staging folder: its dbt build has started."""
+    link = paths.DBT_BUILD_LINK
+    return link.is_symlink() and Path(os.readlink(link)).is_relative_to(paths.staging_dir())
+
+
 KILLED_REFRESH = textwrap.dedent("""
     from dagster import DagsterInstance
     from orchestration.refresh import refresh
@@ -86,15 +91,14 @@ KILLED_REFRESH = textwrap.dedent("""
 
 def test_kill_9_during_a_refresh_leaves_the_published_file_unchanged(published):
     original = published.read_bytes()
-    dbt_target = paths.staging_dir() / STAGING_DATABASE
     process = subprocess.Popen([sys.executable, "-c", KILLED_REFRESH], cwd=paths.REPO_ROOT, env=os.environ.copy(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + KILL_DEADLINE_SECONDS
         # Kill in the middle of the dbt build: the moment the staging copy is most written to.
-        while not dbt_target.is_symlink() and process.poll() is None and time.monotonic() < deadline:
+        while not building_here() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert dbt_target.is_symlink(), "the refresh never reached its dbt step"
+        assert building_here(), "the refresh never reached its dbt step"
         time.sleep(1.0)
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the refresh and its dbt subprocess, at once

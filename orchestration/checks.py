@@ -1,4 +1,4 @@
-"""Blocking Pandera checks on every landed table.
+"""Blocking Pandera checks on every landed table, and a freshness warning per feed.
 
 The landing asset already refuses rows that fail its model before writing; these checks validate
 what the run's staging warehouse holds after the load (all years together, including rows from earlier runs), and
@@ -15,8 +15,9 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.assets.feeds import landing_key
+from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from warehouse.freshness import feed_freshness
 from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
 from warehouse.schemas import LANDING_MODELS, Landing
 
@@ -42,4 +43,20 @@ def pandera_check(table: str, model: type[Landing]) -> AssetChecksDefinition:
     return check
 
 
+def freshness_check(feed: str) -> AssetChecksDefinition:
+    @asset_check(asset=raw_key(feed), name=f"{feed}_is_current", blocking=False,
+                 description=f"Warns when {feed}'s newest archived data year is older than its publication's release "
+                             "calendar says it should be today (seed publications: typical release month).")
+    def check() -> AssetCheckResult:
+        freshness = feed_freshness(feed)
+        return AssetCheckResult(
+            passed=freshness.current, severity=AssetCheckSeverity.WARN, description=freshness.status,
+            metadata={"newest_data_year": freshness.newest_data_year or 0,
+                      "expected_newest_data_year": freshness.expected_newest_data_year},
+        )
+
+    return check
+
+
 pandera_checks = [pandera_check(table, model) for table, model in LANDING_MODELS.items()]
+freshness_checks = [freshness_check(feed) for feed in LANDING_MODELS]

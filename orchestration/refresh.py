@@ -12,16 +12,13 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 
 import duckdb
-from dagster import AssetKey, DagsterInstance
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster import DagsterInstance
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG
 
-from orchestration.assets.dbt import REBUILD_TAG, dbt_models
-from orchestration.assets.feeds import landing_key, raw_key
-from orchestration.assets.publish import PUBLISHED_KEY
+from orchestration.assets.dbt import REBUILD_TAG
 from orchestration.definitions import defs
-from orchestration.jobs import everything_tags
+from orchestration.jobs import everything_tags, feed_selection, year_range_tags
 from orchestration.sensors import close_unpublished_run
-from scrapers.registry import FEEDS
 from warehouse import build_state, paths, run_summary
 from warehouse.archive import load_registry
 from warehouse.publish import discard_abandoned
@@ -49,23 +46,13 @@ def nothing_new() -> bool:
     return state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
 
 
-def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
-    """Raw and landing assets of `feeds`, every dbt model and the publish step (None: the whole job)."""
-    if not feeds:
-        return None
-    unknown = set(feeds) - set(FEEDS)
-    if unknown:
-        raise ValueError(f"unknown feed(s) {sorted(unknown)}; feeds are {sorted(FEEDS)}")
-    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), *dbt_models.keys, PUBLISHED_KEY]
-
-
 def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
     if not years:
         tags = everything_tags()
         if live:  # years not archived yet are what a live refresh looks for
             tags[ASSET_PARTITION_RANGE_END_TAG] = str(LAST_DATA_YEAR)
         return tags
-    return {ASSET_PARTITION_RANGE_START_TAG: str(min(years)), ASSET_PARTITION_RANGE_END_TAG: str(max(years))}
+    return year_range_tags(years)
 
 
 def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str] | None = None, rebuild: bool = False,

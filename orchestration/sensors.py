@@ -1,16 +1,40 @@
-"""Sensors: the end of runs that did not publish (summary + staging clean-up)."""
+"""Sensors: new documents (inbox drops; a new bulletin in its release window) request a refresh of
+what they touch; runs that ended without publishing get their summary and their staging copy dropped.
+"""
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
 from dagster import (
     DagsterRunStatus,
+    DefaultSensorStatus,
     RunFailureSensorContext,
+    RunRequest,
     RunStatusSensorContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
     run_failure_sensor,
     run_status_sensor,
+    sensor,
 )
 
-from warehouse import build_state, run_summary
+from orchestration.jobs import everything_tags, feed_selection, materialize_everything, year_range_tags
+from orchestration.resources import Acquisition
+from scrapers.nbs_bulletin_source import discover
+from scrapers.registry import FEEDS
+from warehouse import build_state, paths, run_summary
+from warehouse.archive import load_registry
+from warehouse.intake import SIDECAR_SUFFIX, YEAR_IN_NAME
 from warehouse.publish import StagedBuild
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The bulletin for data year Y has appeared between August and October of Y+1; December catches late ones.
+RELEASE_WINDOW_MONTHS = frozenset(range(8, 13))
 
 
 def close_unpublished_run(run_id: str, failure: str | None) -> run_summary.RunSummary | None:
@@ -49,4 +73,59 @@ def summarize_unpublished_run(context: RunStatusSensorContext) -> None:
     close_unpublished_run(context.dagster_run.run_id, None)
 
 
-run_sensors = [summarize_failed_run, summarize_unpublished_run]
+def inbox_files() -> list[tuple[str, str, int, int]]:
+    """(feed, file name, bytes, mtime_ns) of every drop waiting in inbox/<feed>/, sidecars aside."""
+    found = []
+    for feed in FEEDS:
+        folder = paths.inbox_dir() / feed
+        if folder.is_dir():
+            for entry in os.scandir(folder):
+                if not entry.name.endswith(SIDECAR_SUFFIX) and not entry.name.startswith("."):
+                    info = entry.stat(follow_symlinks=False)
+                    found.append((feed, entry.name, info.st_size, info.st_mtime_ns))
+    return sorted(found)
+
+
+@sensor(job=materialize_everything, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
+        description="Files dropped into inbox/<feed>/ (licensed or hand-downloaded tables): request a refresh of "
+                    "those feeds for the data years their names carry. The refresh takes them in or quarantines them.")
+def inbox_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    drops = inbox_files()
+    key = hashlib.sha256(json.dumps(drops).encode()).hexdigest()
+    if not drops:
+        return SkipReason(f"the inbox ({paths.inbox_dir()}) is empty")
+    if key == context.cursor:
+        return SkipReason("the files in the inbox were already handed to a run")
+    feeds = sorted({feed for feed, *_ in drops})
+    years = sorted({int(m.group()) for _, name, *_ in drops if (m := YEAR_IN_NAME.search(name))})
+    tags = year_range_tags(years) if years else everything_tags()
+    return SensorResult(run_requests=[RunRequest(run_key=key, asset_selection=feed_selection(feeds), tags=tags)], cursor=key)
+
+
+def in_release_window(moment: datetime) -> bool:
+    return moment.astimezone(SHANGHAI).month in RELEASE_WINDOW_MONTHS
+
+
+@sensor(job=materialize_everything, minimum_interval_seconds=6 * 3600, default_status=DefaultSensorStatus.STOPPED,
+        description="During the bulletin's release window (August-December, Beijing time) reads the NBS bulletin "
+                    "listing and, when a bulletin for a data year not yet archived appears, requests a live refresh "
+                    "of that year. Stopped by default: it reaches the live site; turn it on where that is allowed.")
+def bulletin_release_sensor(context: SensorEvaluationContext, acquisition: Acquisition) -> SensorResult | SkipReason:
+    now = datetime.now(UTC)
+    if not in_release_window(now):
+        return SkipReason(f"outside the release window (months {sorted(RELEASE_WINDOW_MONTHS)}, Beijing time)")
+    archived = {r.data_year for r in load_registry() if r.feed == "nbs_rd_bulletin"}
+    with acquisition.client() as client:
+        listed = discover(client, base_url=acquisition.nbs_base_url)
+    new = sorted(set(listed) - archived)
+    if not new:
+        return SkipReason(f"no new bulletin: listed {sorted(listed)}, archived {sorted(archived)}")
+    live = {"resources": {"acquisition": {"config": {"live": True}}}}
+    return SensorResult(run_requests=[
+        RunRequest(run_key=f"nbs_rd_bulletin-{year}", asset_selection=feed_selection(["nbs_rd_bulletin"]),
+                   tags=year_range_tags([year]), run_config=live)
+        for year in new
+    ])
+
+
+run_sensors = [summarize_failed_run, summarize_unpublished_run, inbox_sensor, bulletin_release_sensor]

@@ -12,6 +12,7 @@ from dagster import AssetKey, build_asset_context
 
 from orchestration.assets.report import analyst_charts
 from warehouse import charts, export, report
+from warehouse.freshness import expected_newest_data_year
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
@@ -152,7 +153,7 @@ def test_no_staleness_note_just_after_the_newest_releases(con):
     (date(2027, 1, 1), 12, 2025),
 ])
 def test_expected_newest_data_year(today, release_month, expected):
-    assert report.expected_newest_data_year(today, release_month) == expected
+    assert expected_newest_data_year(today, release_month) == expected
 
 
 @pytest.mark.parametrize("used, expected", [

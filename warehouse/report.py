@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import charts, paths
+from warehouse.freshness import expected_newest_data_year
 
 REPORT_FILE = "innovation_report.html"
 INTEGER_SUFFIXES = ("_year", "_rank", "_count")  # the warehouse's column-name conventions
@@ -44,15 +45,6 @@ class ReportFiles:
     html: Path
     charts: list[Path]
     warnings: list[str]  # staleness and missing-feed notes, also shown at the top of the page
-
-
-def expected_newest_data_year(today: date, typical_release_month: int) -> int:
-    """Newest data year a feed should hold on `today`.
-
-    Data year Y is released in year Y+1 in the publication's typical release month (seed `publications`);
-    once that month is over, Y = today.year - 1 is expected, before it only today.year - 2.
-    """
-    return today.year - 1 if today.month > typical_release_month else today.year - 2
 
 
 def feed_status(con: duckdb.DuckDBPyConnection, today: date) -> pd.DataFrame:

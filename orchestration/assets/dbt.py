@@ -1,9 +1,11 @@
 """The dbt models (staging → intermediate → marts) as Dagster assets; dbt tests become asset checks."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy
+import duckdb
+from dagster import AssetExecutionContext, BackfillPolicy, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
@@ -22,6 +24,12 @@ class Translator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else None
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        return {**super().get_tags(dbt_resource_props), "layer": self.get_group_name(dbt_resource_props) or "dbt"}
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
@@ -37,5 +45,32 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
             context.log.info("Documents and code unchanged since the published build: dbt not run.")
             return
     # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.
+    events = []
     with warehouse.dbt_target(context.run.run_id):
-        yield from dbt.cli(["build"], context=context).stream()
+        try:
+            events.extend(dbt.cli(["build"], context=context).stream())
+        except Exception:
+            yield from events  # what did succeed still shows, before the failure
+            raise
+    # Row counts need the file, which the dbt process holds until it exits.
+    with warehouse.connection(context.run.run_id) as con:
+        for event in events:
+            yield with_row_count(event, con)
+
+
+def with_row_count(event, con: duckdb.DuckDBPyConnection):
+    """A model's or seed's materialization with the row count of the table or view it built."""
+    relation = RELATIONS.get(event.metadata.get("unique_id").value) if isinstance(event, Output) else None
+    if relation is None:
+        return event
+    rows = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+    return event.with_metadata({**event.metadata, "dagster/row_count": rows})
+
+
+def relations(manifest_path) -> dict[str, str]:
+    """unique_id -> schema.name of every model and seed in the manifest."""
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    return {n["unique_id"]: f'{n["schema"]}.{n["alias"]}' for n in nodes if n["resource_type"] in ("model", "seed")}
+
+
+RELATIONS = relations(dbt_project.manifest_path)

@@ -15,6 +15,8 @@ from warehouse.report import build_report
     # The published file only: a report never shows a half-built or unchecked warehouse.
     deps=[AssetKey(["warehouse", "published"])],
     kinds={"duckdb", "html"},
+    owners=["team:analytics-engineering"],
+    tags={"layer": "report"},
     # Not part of a refresh run (it reads the published file, which exists only after the run): the
     # automation daemon of `dagster dev` builds it whenever a new warehouse is published.
     automation_condition=AutomationCondition.eager(),

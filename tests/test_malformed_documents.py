@@ -51,6 +51,7 @@ page's table (lxml).
 | bulletin-negative-value | bulletin 2019 | LandingValidationError | >= 0 | rd_expenditure_100m_yuan, 浙江 |
 | bulletin-value-x1000 | bulletin 2019 | LandingValidationError | national total | differs from the sum of provinces |
 | bulletin-intensity-x1000 | bulletin 2019 | LandingValidationError | <= 10 % | rd_intensity_pct, 北京 |
+| bulletin-every-expenditure-x1000 | bulletin 2019 | LandingValidationError | <= 100,000 亿元 | rd_expenditure_100m_yuan, 全国 |
 | bulletin-duplicate-province | bulletin 2019 | DocumentError | parser | each province once; found a second row for 北京 |
 | bulletin-province-missing | bulletin 2019 | DocumentError | parser | all 31 provinces; found 30 |
 | bulletin-gbk-mojibake | bulletin 2019 | DocumentError | parser | the regional table; found ... none with a 全国 row |
@@ -268,6 +269,17 @@ def scaled_cell(region: str, column: int, factor: float) -> Callable[[bytes], by
     return edited_page(edit)
 
 
+def scaled_column(column: int, factor: float) -> Callable[[object, list], None]:
+    """Every region's figure in `column`, 全国 included, times `factor`."""
+    def edit(root, tables):
+        for table in tables:
+            for tr in table.iter("tr"):
+                cells = row_cells(tr)
+                if len(cells) > column and re.fullmatch(r"\d+(\.\d+)?", cells[column].text_content().strip()):
+                    set_text(cells[column], f"{float(cells[column].text_content()) * factor:.1f}")
+    return edit
+
+
 def remove_table(root, tables) -> None:
     for table in tables:
         table.getparent().remove(table)
@@ -469,6 +481,9 @@ CASES = [
          r"national R&D expenditure differs from the sum of provinces"),
     Case("bulletin-intensity-x1000", BULLETIN_2019, scaled_cell("北京", 2, 1000), LandingValidationError,
          r"less_than_or_equal_to\(10.0\)\s+rd_intensity_pct\s+6310.0\s+\S+\s+北京"),
+    # Units misread for a whole column: the national total still equals the sum; only the bound catches it.
+    Case("bulletin-every-expenditure-x1000", BULLETIN_2019, edited_page(scaled_column(1, 1000)), LandingValidationError,
+         r"less_than_or_equal_to\(100000.0\)\s+rd_expenditure_100m_yuan\s+22143600.0\s+\S+\s+全国"),
     Case("bulletin-duplicate-province", BULLETIN_2019, edited_page(duplicate_region_row("北京")), DocumentError,
          r"expected each province once; found a second row for 北京"),
     Case("bulletin-province-missing", BULLETIN_2019, edited_page(remove_region_row("西藏")), DocumentError,

@@ -19,6 +19,9 @@ FIRST_DATA_YEAR = 2000  # tech-market back series start in 2000; nothing older i
 LAST_DATA_YEAR = date.today().year - 1
 LAST_PUBLICATION_YEAR = date.today().year
 MAX_INTENSITY_PCT = 10.0  # highest provincial R&D intensity on record is Beijing's ~6.8 %
+# National R&D expenditure: 33,357 亿元 in 2023, growing ~8-10 % a year. A whole column scaled ×1000
+# (units misread) keeps the national total equal to the sum of provinces; only a bound catches it.
+MAX_NATIONAL_RD_EXPENDITURE_100M_YUAN = 100_000.0
 
 # National row vs the sum of the province rows, as (lowest, highest) of (sum − national) / national.
 # Rounded provincial figures sum to the national one within half a percent (measured: < 0.02 %).
@@ -64,7 +67,8 @@ class Landing(pa.DataFrameModel):
 
 
 class NbsRdBulletin(Landing):
-    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0)
+    # No region, the national row included, can exceed the national bound.
+    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0, le=MAX_NATIONAL_RD_EXPENDITURE_100M_YUAN)
     rd_intensity_pct: Series[float] = pa.Field(ge=0, le=MAX_INTENSITY_PCT)
 
     class Config:
@@ -76,7 +80,7 @@ class NbsRdBulletin(Landing):
 
 
 class CsyRdExpenditure(Landing):
-    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0)
+    rd_expenditure_100m_yuan: Series[float] = pa.Field(ge=0, le=MAX_NATIONAL_RD_EXPENDITURE_100M_YUAN)
 
     class Config:
         unique = ROW_IDENTITY

@@ -56,7 +56,7 @@ def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
 
 
 def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str] | None = None, rebuild: bool = False,
-            instance: DagsterInstance | None = None, log_level: str = "WARNING",
+            instance: DagsterInstance | None = None, log_level: str = "CRITICAL",
             acquisition: dict | None = None) -> RefreshResult:
     """One refresh.
 
@@ -72,8 +72,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
         return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
     instance = instance or DagsterInstance.get()
     job = defs.resolve_job_def("materialize_everything")
-    # dbt's own progress lines go to a log file; step events stay in the run's log (see `make dev`),
-    # and the terminal shows problems only.
+    # dbt's own progress lines go to a log file, and step events stay in the run's log (see `make dev`):
+    # the caller prints the run summary and each failure in plain words, without Dagster's tracebacks.
     paths.runs_dir().mkdir(parents=True, exist_ok=True)
     with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
         result = job.execute_in_process(

@@ -98,6 +98,19 @@ def discover(client: HttpClient, *, base_url: str | None = None) -> dict[int, st
     return found
 
 
+def listed_urls(client: HttpClient, *, base_url: str | None = None) -> dict[int, str]:
+    """`discover`, or no links when the listing is gone (a 404): the confirmed URLs are then the candidates.
+
+    A retryable failure (site unwell, a challenge) is raised: another URL would fare no better now."""
+    try:
+        return discover(client, base_url=base_url)
+    except FetchError as error:
+        if error.retryable:
+            raise
+        log.warning("bulletin listing unusable, using the confirmed URLs: %s", error)
+        return {}
+
+
 def fetch_bulletin(client: HttpClient, data_year: int, previous: Mapping | None = None, *, base_url: str | None = None,
                    known_urls: Mapping[int, str] | None = None) -> FetchResult:
     """The bulletin page of `data_year` (published in data_year + 1).
@@ -127,13 +140,7 @@ def fetch_bulletin(client: HttpClient, data_year: int, previous: Mapping | None 
 def _candidate_urls(client: HttpClient, data_year: int, sources: BulletinSources, base_url: str | None,
                     known_urls: Mapping[int, str] | None) -> list[str]:
     if known_urls is None:
-        try:
-            known_urls = discover(client, base_url=base_url)
-        except FetchError as error:
-            if error.retryable:  # the site is unwell or challenging us: another URL would fare no better now
-                raise
-            log.warning("bulletin listing unusable, using the confirmed URLs: %s", error)
-            known_urls = {}
+        known_urls = listed_urls(client, base_url=base_url)
     confirmed = sources.articles.get(data_year)
     candidates = [url for url in (known_urls.get(data_year), rebase(confirmed, base_url) if confirmed else None) if url]
     if not candidates:

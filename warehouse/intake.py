@@ -26,7 +26,7 @@ import pandas as pd
 from scrapers.errors import DocumentError
 from scrapers.feed import Feed
 from scrapers.http_client import SOURCES_DIR, FetchResult, HttpClient
-from scrapers.nbs_bulletin_source import BulletinNotFound, fetch_bulletin
+from scrapers.nbs_bulletin_source import BulletinNotFound, fetch_bulletin, listed_urls
 from warehouse import paths
 from warehouse.archive import (
     ProvenanceRecord,
@@ -38,7 +38,7 @@ from warehouse.archive import (
 )
 from warehouse.changes import PROVENANCE_COLUMNS
 from warehouse.gates import MAX_DOCUMENT_BYTES
-from warehouse.landing import parse_document, validated
+from warehouse.landing import LandingValidationError, parse_document, validated
 
 PUBLICATIONS_FILE = SOURCES_DIR / "publications.toml"
 FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch per year
@@ -120,30 +120,41 @@ def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, base_url: 
     """Fetch each year's bulletin; store what is new. A fetch or admission failure raises (named error)."""
     defaults = publication_defaults(feed.name)
     report = IntakeReport()
-    for year in (y for y in years if y >= defaults["live_from_data_year"]):
+    wanted = [y for y in years if y >= defaults["live_from_data_year"]]
+    listed = listed_urls(client, base_url=base_url) if wanted else {}  # the listing once for all years
+    for year in wanted:
         try:
-            result = fetch_bulletin(client, year, last_fetch(year), base_url=base_url)
-        except BulletinNotFound as exc:
-            report.notes.append(f"{year}: no bulletin online ({exc.found})")
-            continue
-        if result.not_modified:
-            report.notes.append(f"{year}: 304 not modified ({result.url})")
-            continue
-        meta = _bulletin_meta(defaults, year, result)
-        document = _candidate(result.content, result.final_url, **meta)
-        rows = admit(feed, document)
-        remember_fetch(year, result)
-        fetched = f"from {result.final_url} (HTTP {result.status}, {result.detected_charset})"
-        previous = newest_version_figures(feed, document.record)
-        if previous is not None and previous.equals(figures(rows)):
-            # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
-            report.known.append(document.record.sha256)
-            report.notes.append(f"{year}: same figures as the archived version {fetched}")
-            continue
-        record, _ = store_acquired(result.content, ".html", **meta)
-        report.stored.append(record)
-        report.notes.append(f"{year}: stored {'a new version' if previous is not None else 'a new document'} {fetched}")
+            _fetch_one(feed, year, client, base_url, defaults, report, listed)
+        except (DocumentError, LandingValidationError) as exc:  # fetch, gate, parse, validation: all name the document
+            exc.data_year = year  # the run summary files the failure under this year
+            raise
     return report
+
+
+def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, defaults: dict,
+               report: IntakeReport, listed: dict[int, str]) -> None:
+    try:
+        result = fetch_bulletin(client, year, last_fetch(year), base_url=base_url, known_urls=listed)
+    except BulletinNotFound as exc:
+        report.notes.append(f"{year}: no bulletin online ({exc.found})")
+        return
+    if result.not_modified:
+        report.notes.append(f"{year}: 304 not modified ({result.url})")
+        return
+    meta = _bulletin_meta(defaults, year, result)
+    document = _candidate(result.content, result.final_url, **meta)
+    rows = admit(feed, document)
+    remember_fetch(year, result)
+    fetched = f"from {result.final_url} (HTTP {result.status}, {result.detected_charset})"
+    previous = newest_version_figures(feed, document.record)
+    if previous is not None and previous.equals(figures(rows)):
+        # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
+        report.known.append(document.record.sha256)
+        report.notes.append(f"{year}: same figures as the archived version {fetched}")
+        return
+    record, _ = store_acquired(result.content, ".html", **meta)
+    report.stored.append(record)
+    report.notes.append(f"{year}: stored {'a new version' if previous is not None else 'a new document'} {fetched}")
 
 
 def _bulletin_meta(defaults: dict, year: int, result: FetchResult) -> dict:

@@ -19,6 +19,7 @@ from warehouse.publish import StagedBuild
 
 PUBLISHED, NOT_PUBLISHED = "published", "not published: the published warehouse is unchanged"
 UNCHANGED = "unchanged: documents and code as in the published build, nothing to publish"
+FEED_WIDTH = 27  # the longest feed name, torch_hightech_enterprise, and two spaces
 MAX_CHANGES_IN_TEXT = 40  # the JSON has every changed row; the text shows the first ones
 
 
@@ -105,9 +106,10 @@ def render(data: dict) -> str:
                 lines_of_year += [f"{_key(r)}: added" for r in o["rows_added"]]
                 lines_of_year += [f"{_key(r)}: removed" for r in o["rows_removed"]]
                 changes += [f"  {feed} {year} {line}" for line in lines_of_year]
-        statuses = "; ".join(f"{status} {year_ranges(years)}" for status, years in sorted(by_status.items()))
-        lines.append(f"{feed:<24}{statuses}")
-        lines += [f"{'':<24}note: {note}" for note in part["notes"]]
+        statuses = "; ".join(f"{status} {year_ranges(years)}" for status, years in sorted(by_status.items())) \
+            or "no document in the years refreshed"
+        lines.append(f"{feed:<{FEED_WIDTH}}{statuses}")
+        lines += [f"{'':<{FEED_WIDTH}}note: {note}" for note in part["notes"]]
     if changes:
         lines += ["", f"Changed rows ({len(changes)}):", *changes[:MAX_CHANGES_IN_TEXT]]
         if len(changes) > MAX_CHANGES_IN_TEXT:

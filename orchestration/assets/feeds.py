@@ -70,7 +70,9 @@ def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: li
         yield
     except (DocumentError, LandingValidationError) as exc:
         reason = f"{outcome_name(exc)}: {exc}"
-        run_summary.record_failure(context.run.run_id, feed.name, reason, years)
+        # A live fetch knows which data year failed; anything else fails the step's whole year range.
+        failed_years = [exc.data_year] if getattr(exc, "data_year", None) else years
+        run_summary.record_failure(context.run.run_id, feed.name, reason, failed_years)
         raise Failure(description=reason, allow_retries=False) from None
 
 

@@ -1,0 +1,348 @@
+"""`innovation`: the warehouse from the shell — refresh it, see its status, query, export and report.
+
+Every command but `refresh` only reads the published warehouse, on a read-only connection, so it can run
+while a refresh builds. Modules that take seconds to import (Dagster's definitions, matplotlib) are imported
+inside the commands that need them, so `--help` and `query` answer quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse import build_state, paths
+from warehouse.archive import ACQUIRED, BUNDLED, load_registry
+from warehouse.changes import FAILED
+from warehouse.query import NoPublishedWarehouse, as_text, connect_published, result_frame
+
+MISSING_WAREHOUSE_EXIT = 2
+FAILURE_EXIT = 1
+FINGERPRINT_SHOWN = 12  # leading hex digits of a sha256 shown; enough to tell builds apart
+
+
+HELP_WIDTH = 100
+
+
+def paragraph(text: str) -> str:
+    """A description, wrapped here: the formatter keeps line breaks as written, for the examples' sake."""
+    return textwrap.fill(text, HELP_WIDTH)
+
+
+def examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# --- refresh -----------------------------------------------------------------------------------------------
+
+
+def data_years(text: str) -> list[int]:
+    """'2019-2023', '2021,2023' or both ('2010-2012,2015') → the years, ascending."""
+    years: set[int] = set()
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            years.update(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a range such as 2019-2023 or a list such as 2021,2023") from None
+    if not years:
+        raise argparse.ArgumentTypeError(f"{text!r}: a range goes from the earlier year to the later one")
+    return sorted(years)
+
+
+def refresh_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from orchestration.dagster_home import ensure_dagster_home
+    from scrapers.registry import FEEDS
+
+    unknown = sorted(set(args.feeds or ()) - set(FEEDS))
+    if unknown:
+        print(f"Unknown feed(s): {', '.join(unknown)}. Feeds are: {', '.join(FEEDS)}.", file=sys.stderr)
+        return FAILURE_EXIT
+    if args.years and len(args.years) != args.years[-1] - args.years[0] + 1:
+        # Dagster runs one contiguous range of year partitions per run (orchestration/refresh.py: year_tags).
+        print(f"Note: one run covers one range of years: refreshing {args.years[0]}–{args.years[-1]}.", file=sys.stderr)
+    ensure_dagster_home()
+    mode = "live: fetching new documents" if args.live else "offline: archived documents"
+    started = time.monotonic()
+    # On stderr: the refresh sends stdout to a log file while dbt runs. Not into a file or pipe: only a
+    # terminal can redraw the spinner in place.
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("Loading the pipeline definitions", total=None)
+        from orchestration.refresh import refresh
+
+        progress.update(task, description=f"Refreshing ({mode})")
+        result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild)
+    print(result.summary.text, end="")
+    print(f"Refresh took {time.monotonic() - started:.0f} s.", file=sys.stderr)
+    if result.success:
+        return 0
+    for step, reason in result.failures:
+        print(f"Step {step} failed: {reason}", file=sys.stderr)
+    print(f"Nothing was published: {paths.duckdb_path()} is exactly as it was.", file=sys.stderr)
+    return FAILURE_EXIT
+
+
+# --- status ------------------------------------------------------------------------------------------------
+
+
+def archived_counts() -> dict[str, Counter]:
+    """Per feed: how many archived documents are bundled and how many acquired (fetched or dropped)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for record in load_registry():
+        counts[record.feed][record.archive] += 1
+    return counts
+
+
+def newest_year_vintages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per feed: the vintage (feed + publication year, as the marts name it) and publication of its newest data year."""
+    rows = con.execute("""
+        SELECT feed, string_agg(DISTINCT feed || ' ' || publication_year || ': ' || publication, '; ')
+        FROM landing.documents AS d
+        WHERE data_year = (SELECT max(data_year) FROM landing.documents WHERE feed = d.feed)
+        GROUP BY feed
+    """).fetchall()
+    return dict(rows)
+
+
+def feed_lines(feeds: list[str], counts: dict[str, Counter], status: pd.DataFrame | None,
+               vintages: dict[str, str]) -> list[str]:
+    lines = []
+    in_warehouse = {} if status is None else {row.feed: row for row in status.itertuples()}
+    for feed in feeds:
+        archived = counts.get(feed, Counter())
+        documents = f"{archived.total()} archived ({archived[BUNDLED]} bundled, {archived[ACQUIRED]} acquired)"
+        row = in_warehouse.get(feed)
+        if status is None:
+            lines.append(f"{feed}")
+        elif row is None:
+            lines.append(f"{feed}: not in the published warehouse")
+        else:
+            lines.append(f"{feed}: {row.status}")
+            documents += f", {row.documents_count} in the published warehouse"
+        lines.append(f"  documents    {documents}")
+        if row is not None and pd.notna(row.newest_data_year):
+            lines.append(f"  newest year  {row.newest_data_year} (expected by now: {row.expected_newest_data_year})")
+            lines.append(f"  vintage      {vintages.get(feed, '')}")
+    return lines
+
+
+def build_lines(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    lines = [f"Published warehouse: {path} ({path.stat().st_size / 1e6:.1f} MB)"]
+    build = build_state.recorded(con)
+    if build is None:
+        return [*lines, "  no build record (meta.build): built before builds were fingerprinted"]
+    archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())
+    same_documents = "same as the archive now" if build["documents"] == archived else "the archive has changed since"
+    same_code = "same as the code now" if build["code"] == build_state.code_fingerprint() else "the code has changed since"
+    return [*lines,
+            f"  published    {build['published_at']:%Y-%m-%d %H:%M:%S %Z} by run {build['run_id']}",
+            f"  documents    fingerprint {build['documents'][:FINGERPRINT_SHOWN]} ({same_documents})",
+            f"  code         fingerprint {build['code'][:FINGERPRINT_SHOWN]} ({same_code})"]
+
+
+def last_run_lines() -> list[str]:
+    latest = paths.runs_dir() / "latest.json"
+    if not latest.is_file():
+        return [f"Last refresh: none recorded ({latest} does not exist)"]
+    run = json.loads(latest.read_text(encoding="utf-8"))
+    lines = [f"Last refresh: {run['run_id']}, finished {run['finished_at']}", f"  status       {run['status']}"]
+    if run.get("detail"):
+        lines.append(f"  detail       {run['detail']}")
+    failed = [o for part in run["feeds"].values() for o in part["outcomes"] if o["status"] == FAILED]
+    lines.append(f"  failing      {len(failed) or 'none'}")
+    lines += [f"    {o['feed']} {o['data_year'] if o['data_year'] is not None else '(all years)'}: {o['reason']}"
+              for o in failed]
+    return lines
+
+
+def status_command(args: argparse.Namespace) -> int:
+    from scrapers.registry import FEEDS
+    from warehouse.report import feed_status
+
+    today = date.today()
+    counts = archived_counts()
+    try:
+        con = connect_published()
+    except NoPublishedWarehouse as missing:
+        print(missing)
+        print()
+        print("\n".join(feed_lines(list(FEEDS), counts, None, {})))
+        print()
+        print("\n".join(last_run_lines()))
+        return 0
+    with con:
+        status = feed_status(con, today)
+        vintages = newest_year_vintages(con)
+        build = build_lines(con, paths.duckdb_path())
+    stale = [row.feed for row in status.itertuples() if row.status.startswith("STALE")]
+    print("\n".join(build))
+    print()
+    print(f"Feeds (staleness as of {today.isoformat()}: {len(stale)} of {len(FEEDS)} stale"
+          + (f": {', '.join(stale)})" if stale else ")"))
+    print("\n".join(feed_lines(list(FEEDS), counts, status, vintages)))
+    print()
+    print("\n".join(last_run_lines()))
+    return 0
+
+
+# --- query, export, report ---------------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of rows, 1 or more")
+    return int(text)
+
+
+def query_command(args: argparse.Namespace) -> int:
+    with connect_published() as con:
+        try:
+            frame = result_frame(con, args.sql, args.limit)
+        except duckdb.Error as error:
+            print(f"Query failed: {error}", file=sys.stderr)
+            return FAILURE_EXIT
+    if frame is None:
+        return 0
+    if args.csv:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        print(as_text(frame))
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from warehouse.export import export_marts
+
+    with connect_published() as con:
+        written = export_marts(con, args.out)
+    print(f"Wrote {len(written)} files:")
+    print("\n".join(f"  {path}" for path in written))
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from warehouse.report import build_report
+
+    with connect_published() as con:
+        try:
+            files = build_report(con, args.out, ranking_year=args.year)
+        except ValueError as error:  # e.g. a --year with no R&D intensities
+            print(f"No report: {error}", file=sys.stderr)
+            return FAILURE_EXIT
+    print(f"Report: {files.html}")
+    print("Charts:")
+    print("\n".join(f"  {path}" for path in files.charts))
+    for warning in files.warnings:
+        print(f"WARNING {warning}", file=sys.stderr)
+    return 0
+
+
+# --- the parser --------------------------------------------------------------------------------------------
+
+
+def add_command(commands, name: str, summary: str, description: str, example_lines: list[str], note: str = ""):
+    """A subcommand: `summary` in the top-level list, the wrapped description and the examples in its --help."""
+    return commands.add_parser(name, help=summary, description=paragraph(description),
+                               epilog=examples(*example_lines) + (f"\n\n{note}" if note else ""),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="innovation", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=paragraph("China's provincial innovation statistics warehouse (DuckDB): refresh it, check it, read it."),
+        epilog=examples("innovation refresh", "innovation status",
+                        'innovation query "SELECT * FROM marts.cluster_indicators WHERE year = 2023"',
+                        "innovation <command> --help")
+        + "\n\nThe warehouse is $WAREHOUSE_DUCKDB_PATH (default: warehouse/innovation.duckdb).")
+    commands = top.add_subparsers(dest="command", required=True, metavar="<command>")
+
+    refresh = add_command(
+        commands, "refresh", "Rebuild and publish the warehouse from the archived documents.",
+        "Run the pipeline (Dagster job materialize_everything) in this process and publish the warehouse atomically "
+        "at its end. Offline by default: only documents already archived (bundled in warehouse/raw/ or acquired "
+        "earlier). With nothing new (same documents and code as the published build) no run is launched and the "
+        "summary says 'unchanged'. Runs are recorded in $DAGSTER_HOME (default: .dagster_home/), so `make dev` shows them.",
+        ["innovation refresh", "innovation refresh --live", "innovation refresh --years 2019-2023 --feed nbs_rd_bulletin",
+         "innovation refresh --rebuild"],
+        "Exit status: 0 published or unchanged, 1 the run failed (nothing was published).")
+    refresh.add_argument("--live", action="store_true",
+                         help="also fetch documents online (official sites) and archive the new ones")
+    refresh.add_argument("--years", type=data_years, metavar="YEARS",
+                         help="data years of the year-partitioned feeds, a range 2019-2023 or a list 2021,2023 "
+                              "(one run covers one range: a list runs from its first to its last year); "
+                              "default: every archived year")
+    refresh.add_argument("--feed", dest="feeds", action="extend", nargs="+", metavar="NAME",
+                         help="only these feeds (then every dbt model and the publish step); repeatable; "
+                              "`innovation status` lists the feeds")
+    refresh.add_argument("--rebuild", action="store_true",
+                         help="rebuild and publish even when documents and code are those of the published build")
+    refresh.set_defaults(run=refresh_command)
+
+    status = add_command(
+        commands, "status", "Show each feed's documents, newest year and staleness, and the last run.",
+        "The published warehouse's file and build fingerprint; per feed: documents archived (bundled / acquired) and "
+        "in the published warehouse, the newest data year and its vintage, and whether the feed is stale today (a "
+        "newer edition should be out by now); then the last refresh (runs/latest.json) and its failures.",
+        ["innovation status", "WAREHOUSE_DUCKDB_PATH=/tmp/w/innovation.duckdb innovation status"])
+    status.set_defaults(run=status_command)
+
+    query = add_command(
+        commands, "query", "Run one SQL statement on the published warehouse, read-only.",
+        "Run SQL on a read-only connection to the published warehouse and print the result as a table (or CSV). "
+        "Statements that write fail: the warehouse changes only through `innovation refresh`.",
+        ['innovation query "SHOW ALL TABLES"',
+         'innovation query "SELECT * FROM marts.province_rd_ranking WHERE year = 2023" --limit 5',
+         'innovation query "SELECT * FROM marts.cluster_stage_efficiency" --csv > efficiency.csv'],
+        "Exit status: 0 ok, 1 the statement failed, 2 no published warehouse.")
+    query.add_argument("sql", metavar="SQL", help="the statement, quoted")
+    query.add_argument("--csv", action="store_true", help="print CSV with a header row instead of a table")
+    query.add_argument("--limit", type=positive_int, metavar="N", help="print at most N rows (default: all)")
+    query.set_defaults(run=query_command)
+
+    export = add_command(
+        commands, "export", "Write every mart as Parquet and CSV, plus a data dictionary.",
+        "Export each table of the marts schema of the published warehouse as <mart>.parquet and <mart>.csv, and "
+        "the data dictionary (data_dictionary.csv and .md: column, type, unit, description).",
+        ["innovation export", "innovation export --out /tmp/marts"])
+    export.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder to write into (default: exports/ beside the warehouse file)")
+    export.set_defaults(run=export_command)
+
+    report = add_command(
+        commands, "report", "Draw the charts and write the self-contained HTML report.",
+        "Draw the charts (PNG) and write one self-contained HTML page (charts embedded, tables, vintages, staleness) "
+        "from the published warehouse. Stale feeds are also printed as warnings.",
+        ["innovation report", "innovation report --out /tmp/report --year 2022"])
+    report.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder to write into (default: reports/ beside the warehouse file)")
+    report.add_argument("--year", type=int, metavar="YYYY",
+                        help="data year of the province R&D intensity ranking (default: the newest with intensities)")
+    report.set_defaults(run=report_command)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except NoPublishedWarehouse as missing:
+        print(missing, file=sys.stderr)
+        return MISSING_WAREHOUSE_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,8 +25,8 @@ LINK = '<li><a href="/sj/zxfb/{year}.html" title="{year}年全国科技经费投
 def serve(server: HTTPServer, page_2023: bytes) -> None:
     server.clear()
     links = "".join(LINK.format(year=year) for year in range(2018, 2024))
-    server.expect_request(LISTING).respond_with_data(f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul></body></html>',
-                                                     content_type="text/html; charset=utf-8")
+    listing = f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul></body></html>'
+    server.expect_request(LISTING).respond_with_data(listing, content_type="text/html; charset=utf-8")
     for year in range(2018, 2023):
         server.expect_request(f"/sj/zxfb/{year}.html").respond_with_data(
             bulletin_as_gbk(year), content_type="text/html; charset=gbk", headers={"ETag": f'"{year}-a"'})

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 import sys
 import textwrap
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from warehouse import build_state, paths
 from warehouse.archive import ACQUIRED, BUNDLED, load_registry
@@ -29,12 +36,10 @@ FAILURE_EXIT = 1
 FINGERPRINT_SHOWN = 12  # leading hex digits of a sha256 shown; enough to tell builds apart
 
 
-HELP_WIDTH = 100
-
-
 def paragraph(text: str) -> str:
-    """A description, wrapped here: the formatter keeps line breaks as written, for the examples' sake."""
-    return textwrap.fill(text, HELP_WIDTH)
+    """A description wrapped to the terminal as argparse wraps the options (its formatter keeps line breaks as
+    written, for the examples' sake)."""
+    return textwrap.fill(text, shutil.get_terminal_size().columns - 2)
 
 
 def examples(*lines: str) -> str:
@@ -44,46 +49,65 @@ def examples(*lines: str) -> str:
 # --- refresh -----------------------------------------------------------------------------------------------
 
 
+YEARS_PART = re.compile(r"(\d{4})(?:-(\d{4}))?")
+
+
 def data_years(text: str) -> list[int]:
     """'2019-2023', '2021,2023' or both ('2010-2012,2015') → the years, ascending."""
     years: set[int] = set()
-    try:
-        for part in text.split(","):
-            first, _, last = part.strip().partition("-")
-            years.update(range(int(first), int(last or first) + 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a range such as 2019-2023 or a list such as 2021,2023") from None
-    if not years:
-        raise argparse.ArgumentTypeError(f"{text!r}: a range goes from the earlier year to the later one")
+    for part in text.split(","):
+        match = YEARS_PART.fullmatch(part.strip())
+        if not match:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected a range such as 2019-2023 or a list such as 2021,2023")
+        first, last = int(match[1]), int(match[2] or match[1])
+        if last < first:
+            raise argparse.ArgumentTypeError(f"{text!r}: a range goes from the earlier year to the later one")
+        years.update(range(first, last + 1))
     return sorted(years)
 
 
-def refresh_command(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+@contextmanager
+def progress_display(description: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with the elapsed time on the terminal while the block runs; yields a function that retitles it.
 
+    Shows nothing when stderr is not a terminal (a file or a pipe cannot be redrawn in place).
+    """
+    if not sys.stderr.isatty():
+        yield lambda text: None
+        return
+    # Dagster captures the run's stdout and stderr at the file-descriptor level (its compute logs), so the
+    # spinner draws through a duplicate of the terminal's descriptor, which that capture leaves alone.
+    with os.fdopen(os.dup(sys.stderr.fileno()), "w") as terminal, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=Console(file=terminal),
+            transient=True) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda text: progress.update(task, description=text)
+
+
+def refresh_command(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
+    from orchestration.partitions import data_year_partitions
     from scrapers.registry import FEEDS
 
     unknown = sorted(set(args.feeds or ()) - set(FEEDS))
     if unknown:
         print(f"Unknown feed(s): {', '.join(unknown)}. Feeds are: {', '.join(FEEDS)}.", file=sys.stderr)
         return FAILURE_EXIT
+    partitioned_years = data_year_partitions.get_partition_keys()
+    if args.years and not {str(args.years[0]), str(args.years[-1])} <= set(partitioned_years):
+        print(f"No such data year: the year-partitioned feeds hold {partitioned_years[0]}–{partitioned_years[-1]}.",
+              file=sys.stderr)
+        return FAILURE_EXIT
     if args.years and len(args.years) != args.years[-1] - args.years[0] + 1:
-        # Dagster runs one contiguous range of year partitions per run (orchestration/refresh.py: year_tags).
+        # Dagster runs one contiguous range of year partitions per run (orchestration/jobs.py: year_range_tags).
         print(f"Note: one run covers one range of years: refreshing {args.years[0]}–{args.years[-1]}.", file=sys.stderr)
     ensure_dagster_home()
     mode = "live: fetching new documents" if args.live else "offline: archived documents"
     started = time.monotonic()
-    # On stderr: the refresh sends stdout to a log file while dbt runs. Not into a file or pipe: only a
-    # terminal can redraw the spinner in place.
-    console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("Loading the pipeline definitions", total=None)
+    with progress_display("Loading the pipeline definitions") as retitle:
         from orchestration.refresh import refresh
 
-        progress.update(task, description=f"Refreshing ({mode})")
+        retitle(f"Refreshing ({mode})")
         result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild)
     print(result.summary.text, end="")
     print(f"Refresh took {time.monotonic() - started:.0f} s.", file=sys.stderr)
@@ -267,20 +291,23 @@ def parser() -> argparse.ArgumentParser:
         epilog=examples("innovation refresh", "innovation status",
                         'innovation query "SELECT * FROM marts.cluster_indicators WHERE year = 2023"',
                         "innovation <command> --help")
-        + "\n\nThe warehouse is $WAREHOUSE_DUCKDB_PATH (default: warehouse/innovation.duckdb).")
+        + "\n\nThe warehouse is $WAREHOUSE_DUCKDB_PATH (default: warehouse/innovation.duckdb). Commands that read it"
+        "\nexit with status 2 while there is none yet.")
     commands = top.add_subparsers(dest="command", required=True, metavar="<command>")
 
     refresh = add_command(
         commands, "refresh", "Rebuild and publish the warehouse from the archived documents.",
         "Run the pipeline (Dagster job materialize_everything) in this process and publish the warehouse atomically "
-        "at its end. Offline by default: only documents already archived (bundled in warehouse/raw/ or acquired "
-        "earlier). With nothing new (same documents and code as the published build) no run is launched and the "
-        "summary says 'unchanged'. Runs are recorded in $DAGSTER_HOME (default: .dagster_home/), so `make dev` shows them.",
+        "at its end. Offline by default: the documents already archived (bundled in warehouse/raw/ or acquired "
+        "earlier) and any files dropped into the inbox (warehouse/inbox/<feed>/, see docs/inbox.md). With nothing new "
+        "(same documents and code as the published build) no run is launched and the summary says 'unchanged'. Runs "
+        "are recorded in $DAGSTER_HOME (default: .dagster_home/), so `make dev` shows them.",
         ["innovation refresh", "innovation refresh --live", "innovation refresh --years 2019-2023 --feed nbs_rd_bulletin",
          "innovation refresh --rebuild"],
         "Exit status: 0 published or unchanged, 1 the run failed (nothing was published).")
     refresh.add_argument("--live", action="store_true",
-                         help="also fetch documents online (official sites) and archive the new ones")
+                         help="also fetch new documents from the official site (the NBS bulletin; the yearbook "
+                              "feeds arrive through the inbox) and archive them")
     refresh.add_argument("--years", type=data_years, metavar="YEARS",
                          help="data years of the year-partitioned feeds, a range 2019-2023 or a list 2021,2023 "
                               "(one run covers one range: a list runs from its first to its last year); "
@@ -296,7 +323,8 @@ def parser() -> argparse.ArgumentParser:
         commands, "status", "Show each feed's documents, newest year and staleness, and the last run.",
         "The published warehouse's file and build fingerprint; per feed: documents archived (bundled / acquired) and "
         "in the published warehouse, the newest data year and its vintage, and whether the feed is stale today (a "
-        "newer edition should be out by now); then the last refresh (runs/latest.json) and its failures.",
+        "newer edition should be out by now); then the last refresh (runs/latest.json) and its failures. Works "
+        "before the first refresh too: it then says there is no warehouse yet.",
         ["innovation status", "WAREHOUSE_DUCKDB_PATH=/tmp/w/innovation.duckdb innovation status"])
     status.set_defaults(run=status_command)
 
@@ -342,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     except NoPublishedWarehouse as missing:
         print(missing, file=sys.stderr)
         return MISSING_WAREHOUSE_EXIT
+    except BrokenPipeError:  # the reader went away (`innovation status | head`): stop without a traceback
+        # Python flushes stdout once more at exit; pointing it at /dev/null keeps that flush quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return FAILURE_EXIT
 
 
 if __name__ == "__main__":

@@ -70,10 +70,19 @@ def refusing_bad_documents(context: AssetExecutionContext, feed: Feed, years: li
         yield
     except (DocumentError, LandingValidationError) as exc:
         reason = f"{outcome_name(exc)}: {exc}"
-        # A live fetch knows which data year failed; anything else fails the step's whole year range.
-        failed_years = [exc.data_year] if getattr(exc, "data_year", None) else years
+        failed_years = failed_data_years(exc, feed, years)
         run_summary.record_failure(context.run.run_id, feed.name, reason, failed_years)
         raise Failure(description=reason, allow_retries=False) from None
+
+
+def failed_data_years(exc: Exception, feed: Feed, years: list[int] | None) -> list[int] | None:
+    """The data years a failure belongs to: the fetched year, the failing document's year, else the step's."""
+    if getattr(exc, "data_year", None):
+        return [exc.data_year]
+    years_of = {r.path: r.data_year for r in records_for(feed.name)}
+    if getattr(exc, "document", None) in years_of and feed.one_year_per_document:
+        return [years_of[exc.document]]
+    return years
 
 
 def outcome_name(exc: Exception) -> str:

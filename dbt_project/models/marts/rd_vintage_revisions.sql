@@ -17,9 +17,9 @@ select
     later.province,
     later.indicator,
     first.value as first_release_value,
-    first.publication_code || ' ' || cast(first.publication_year as varchar) as first_release_vintage,
+    first.publication_code || ' ' || {{ dbt.cast("first.publication_year", dbt.type_string()) }} as first_release_vintage,
     later.value as revised_value,
-    later.publication_code || ' ' || cast(later.publication_year as varchar) as revised_vintage,
+    later.publication_code || ' ' || {{ dbt.cast("later.publication_year", dbt.type_string()) }} as revised_vintage,
     later.value - first.value as revision,
     abs(later.value - first.value) > case when later.indicator = 'rd_intensity_pct' then 0.005 else 0.05 end
         + 1e-9 as is_revised,

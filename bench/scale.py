@@ -18,10 +18,10 @@ its shape matches), then, interleaved `repeats` times so that all sides see the 
   (b) pandas the city tables read into DataFrames, summed to provinces and the marts computed in
              pandas (bench/pandas_marts.py)
 
-and checks, once per size, that the three give the same marts (bench/mart_comparison.py). Prints
-min / median / max per stage, the ratios, and the sizes: fact rows, file size, memory.
-`--profile` writes pyinstrument trees of the pandas side and a DuckDB EXPLAIN ANALYZE of the landing
-step to bench/out/.
+and checks, once per size (in an untimed warm-up round), that all of them give the same marts
+(bench/mart_comparison.py). Prints min / median / max per stage, the ratios, how each side grows, and
+the sizes: fact rows, file size, memory. `--profile` prints the slowest dbt nodes and writes
+pyinstrument trees of one dbt build and of the pandas side to bench/out/.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from warehouse.paths import DBT_PROJECT_DIR
 
 MARTS = duckdb_marts.MARTS
 DBT_TARGET_DIR = OUT_DIR / "dbt_target"
-LANDING, HAND_SQL_LANDING, HAND_SQL = "landing for dbt (DuckDB SQL, to the file)", "(c) hand SQL landing, in memory", \
-    "(c) hand SQL marts"
+LANDING = "landing for dbt (DuckDB SQL, to the file)"
+HAND_SQL_LANDING, HAND_SQL = "(c) hand SQL landing, in memory", "(c) hand SQL marts"
 HAND_SQL_SCRATCH = "hand_sql_scratch"  # in-memory database attached for the hand SQL side's landing tables
 PANDAS_READ, PANDAS_COMPUTE = "(b) pandas read city tables", "(b) pandas landing + marts"
 
@@ -69,7 +69,7 @@ PANDAS_TARGET_RATIO = 10  # dbt/DuckDB should be at least this much faster than 
 @dataclass(frozen=True)
 class DbtRun:
     wall_s: float  # the dbt process, start to exit
-    models_s: float  # sum of the nodes' own execution times (run_results.json)
+    models_s: float  # the nodes' own execution times summed (run_results.json); over 2 threads, may exceed wall_s
     peak_rss_mb: float  # largest resident set of any child process so far
 
 

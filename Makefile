@@ -9,7 +9,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # without it every import (dagster, dbt) is about twice as slow.
 export UV_COMPILE_BYTECODE := 1
 MANIFEST := dbt_project/target/manifest.json
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) dbt_project/dbt_project.yml
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
 .PHONY: run test setup dev clean
 

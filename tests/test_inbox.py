@@ -11,12 +11,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import xlwt
-from dagster import DagsterInstance
 
-from orchestration.refresh import refresh
 from scrapers.regions import rules
 from scrapers.registry import FEEDS
 from warehouse import paths
@@ -136,30 +133,3 @@ def test_a_sidecar_names_what_the_file_name_cannot(inbox):
     # The same bytes as the bundled 2023 table: already archived, taken out of the inbox, not stored twice.
     assert not report.stored and not report.refused and report.known
     assert not drop.exists() and not drop.with_name("patents.xls.toml").exists()
-
-
-def test_licensed_torch_table_flows_into_transformation_stage_efficiency(built_warehouse, inbox, tmp_path, monkeypatch):
-    published = tmp_path / "w" / "innovation.duckdb"
-    published.parent.mkdir()
-    shutil.copyfile(built_warehouse, published)
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(published))
-    profits = write_test_only_torch_table(inbox / "torch_hightech_enterprise" / "2023.xls", 2023)
-
-    result = refresh(feeds=["torch_hightech_enterprise"], years=[2023], instance=DagsterInstance.ephemeral())
-
-    assert result.success, result.failures
-    assert "torch_hightech_enterprise" in result.summary.text and "new 2023" in result.summary.text
-    with duckdb.connect(str(published), read_only=True) as con:
-        rows = con.execute("""
-            SELECT cluster, transformation_stage_efficiency, hightech_enterprise_net_profit_next_year_100m_yuan,
-                   rd_expenditure_100m_yuan
-            FROM marts.cluster_stage_efficiency WHERE year = 2022 ORDER BY cluster""").fetchall()
-        members = dict(con.execute("""SELECT cluster, list(province) FROM reference.cluster_membership
-                                      WHERE 2023 BETWEEN valid_from_year AND valid_to_year GROUP BY cluster""").fetchall())
-        still_null = con.execute("SELECT count(*) FROM marts.cluster_stage_efficiency WHERE year = 2021 "
-                                 "AND transformation_stage_efficiency IS NULL").fetchall()[0][0]
-    assert len(rows) == 4
-    for cluster, efficiency, profit, rd in rows:
-        assert profit == pytest.approx(sum(profits[p] for p in members[cluster]))
-        assert efficiency == pytest.approx(profit / rd)
-    assert still_null == 4  # no Torch table for 2022, so t = 2021 stays NULL with its reason

@@ -8,9 +8,6 @@ real refresh (Dagster job, staging copy, publish step).
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import pytest
 from dagster import DagsterInstance
 from werkzeug import Response
@@ -173,39 +170,3 @@ def test_redirect_to_a_host_off_the_allowlist(published, httpserver):
     elsewhere = httpserver.url_for(ARTICLE_2023).replace(LOOPBACK, "localhost")
     result = refresh_2023(site(httpserver, Response(status=302, headers={"Location": elsewhere})))
     assert not result.success and summary_reason(result).startswith("host_not_allowed:")
-
-
-def test_revised_bulletin_lands_as_a_new_version(built_warehouse, httpserver, tmp_path, monkeypatch):
-    """A changed page for a year already archived: both versions kept; the summary names the changed row
-    with old and new values; marts follow the vintage rule (earliest, the default: the first copy received;
-    test_end_to_end shows the `vintage: latest` switch)."""
-    copy = tmp_path / "w" / "innovation.duckdb"
-    copy.parent.mkdir()
-    shutil.copyfile(built_warehouse, copy)
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(copy))
-    monkeypatch.setenv("WAREHOUSE_ARCHIVE_DIR", str(tmp_path / "archive"))
-    page = edited_2023(revise_beijing)
-    assert page != saved_bulletin(2023).encode()
-
-    result = refresh_2023(site(httpserver, page))
-
-    assert result.success, result.failures
-    (year,) = [o for o in result.summary.outcomes if o["data_year"] == 2023]
-    assert year["status"] == "revised"
-    assert [(r["province"], r["rd_expenditure_100m_yuan"]) for r in year["rows_changed"]] == [("北京", [2947.1, 2950.0])]
-    assert "北京: rd_expenditure_100m_yuan 2947.1 → 2950.0" in result.summary.text
-    with duckdb.connect(str(copy), read_only=True) as con:
-        versions = con.execute("SELECT version_number, archive, is_selected_version FROM staging.stg_documents "
-                               "WHERE document_key = 'nbs_rd_bulletin/2024/2023' ORDER BY version_number").fetchall()
-        mart = con.execute("SELECT rd_expenditure_100m_yuan FROM marts.province_rd_ranking "
-                           "WHERE year = 2023 AND province = '北京'").fetchall()
-    assert versions == [(1, "bundled", True), (2, "acquired", False)]
-    assert mart == [(2947.1,)]
-    (stored,) = (tmp_path / "archive" / "objects").rglob("*.html")
-    assert stored.read_bytes() == page and not stored.stat().st_mode & 0o222  # immutable copy
-
-    # Under `vintage: latest` the newest copy is selected instead: it is the one received last.
-    with duckdb.connect(str(copy), read_only=True) as con:
-        newest = con.execute("SELECT archive FROM staging.stg_documents WHERE document_key = 'nbs_rd_bulletin/2024/2023' "
-                             "ORDER BY received_at DESC LIMIT 1").fetchall()
-    assert newest == [("acquired",)]

@@ -16,8 +16,9 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 run: setup
 	$(BIN)/python -m orchestration.run
 
+# One worker per core; worksteal keeps both busy when the long refresh tests land on one of them.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions

@@ -1,5 +1,6 @@
 """The job that materializes everything, and the tags that make one run cover every archived year."""
 
+import duckdb
 from dagster import AssetKey, AssetSelection, define_asset_job
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -7,6 +8,7 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.assets.publish import PUBLISHED_KEY
 from scrapers.registry import FEEDS
+from warehouse import build_state, paths
 from warehouse.archive import load_registry
 
 materialize_everything = define_asset_job(
@@ -35,10 +37,34 @@ def year_range_tags(years: list[int]) -> dict[str, str]:
 
 
 def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
-    """Raw and landing assets of `feeds`, every dbt model and the publish step (None: the whole job)."""
+    """Raw and landing assets of `feeds`, the dbt models downstream of them, and the publish step
+    (None: the whole job). Every dbt model when the code changed since the published build: models
+    outside the feeds' lineage may have changed too."""
     if not feeds:
         return None
     unknown = set(feeds) - set(FEEDS)
     if unknown:
         raise ValueError(f"unknown feed(s) {sorted(unknown)}; feeds are {sorted(FEEDS)}")
-    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), *dbt_models.keys, PUBLISHED_KEY]
+    landing = {landing_key(f) for f in feeds}
+    models = set(dbt_models.keys) if code_changed_since_published() else downstream_models(landing)
+    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), *sorted(models), PUBLISHED_KEY]
+
+
+def downstream_models(sources: set[AssetKey]) -> set[AssetKey]:
+    """The dbt models and seeds that read, directly or not, any of `sources`."""
+    deps = dbt_models.asset_deps
+    reached: set[AssetKey] = set()
+    frontier = set(sources)
+    while frontier:
+        frontier = {key for key, upstream in deps.items() if upstream & frontier and key not in reached}
+        reached |= frontier
+    return reached
+
+
+def code_changed_since_published() -> bool:
+    published = paths.duckdb_path()
+    if not published.is_file():
+        return True
+    with duckdb.connect(str(published), read_only=True) as con:
+        state = build_state.recorded(con)
+    return state is None or state["code"] != build_state.code_fingerprint()

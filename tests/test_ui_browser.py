@@ -1,7 +1,7 @@
 """The Dagster UI end to end in a real browser: Debian's /usr/bin/chromium driven by Playwright.
 
-dagster-webserver and dagster-daemon (the instance queues runs; the daemon launches them) serve this
-checkout with their own DAGSTER_HOME and a copy of the suite's warehouse. The browser finds the marts in
+dagster-webserver (launching runs itself: no run queue, so no daemon) serves this checkout with its
+own DAGSTER_HOME and a copy of the suite's warehouse. The browser finds the marts in
 the asset lineage, materializes one mart from the UI and waits until the run page says Success; GraphQL
 then confirms the run materialized that mart. Screenshots go to tests/artifacts/ (ui-failure.png when a
 step fails).
@@ -41,6 +41,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 MART_GROUP = "marts"
 MARTS = ["cluster_indicators", "cluster_stage_efficiency", "province_rd_ranking", "rd_vintage_revisions", "tech_market_balance"]
 MART = "cluster_stage_efficiency"  # the one the browser materializes: one dbt model and its tests
+DIRECT_RUN_LAUNCH = """
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: DefaultRunCoordinator
+"""
 SERVER_START_SECONDS = 120
 UI_SECONDS = 30  # one page or element; dagster, dbt and the browser share two loaded cores
 RUN_SECONDS = 180
@@ -97,7 +102,7 @@ class DagsterUI:
         return True
 
     def stop(self) -> None:
-        """SIGINT lets the webserver and daemon shut down cleanly; SIGKILL whatever of the group is left."""
+        """SIGINT lets the webserver shut down cleanly; SIGKILL whatever of the group is left."""
         for sig in (signal.SIGINT, signal.SIGKILL):
             try:
                 os.killpg(self.group, sig)
@@ -115,7 +120,7 @@ class DagsterUI:
         last = "no answer yet"
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.processes):
-                pytest.fail(f"dagster-webserver or dagster-daemon exited early; their log:\n{self.log_tail()}")
+                pytest.fail(f"dagster-webserver exited early; its log:\n{self.log_tail()}")
             try:
                 entries = graphql(self.url, WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
             except (OSError, KeyError, TypeError, ValueError) as exc:  # not listening yet, or still starting
@@ -146,13 +151,14 @@ def sigint_not_ignored() -> Iterator[None]:
 
 @contextmanager
 def dagster_ui(root: Path) -> Iterator[DagsterUI]:
-    """dagster-webserver and dagster-daemon on a free port, in one process group that is always stopped."""
+    """dagster-webserver on a free port, in a process group (its code server and run workers too) that is always stopped."""
     home = root / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    # Create the instance's storage first: the webserver and the daemon, started together on an empty
-    # DAGSTER_HOME, race to stamp its SQLite schema ("more than one head").
-    DagsterInstance.from_config(str(home)).dispose()
+    # The project's instance settings, but runs launched straight away by the webserver rather than
+    # queued for a daemon: one process fewer to start (each loads the definitions, seconds of CPU).
+    settings = (REPO_ROOT / "orchestration" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(settings + DIRECT_RUN_LAUNCH)
+    DagsterInstance.from_config(str(home)).dispose()  # storage created before the webserver starts
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -179,8 +185,6 @@ def dagster_ui(root: Path) -> Iterator[DagsterUI]:
         webserver = spawn(["dagster-webserver", "-h", "127.0.0.1", "-p", str(port)], 0)  # 0: a new group, its own id
         ui = DagsterUI(f"http://127.0.0.1:{port}", log_path, [webserver])
         try:
-            # Same group as the webserver: one signal reaches both and every code server and run worker.
-            ui.processes.append(spawn(["dagster-daemon", "run"], ui.group))
             yield ui
         finally:
             ui.stop()

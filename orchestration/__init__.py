@@ -1,12 +1,6 @@
 """Dagster orchestration: raw → landing assets per feed, dbt models, checks, jobs, schedules."""
 
 import logging
-import warnings
-
-from dagster import BetaWarning
-
-# BackfillPolicy is marked beta; the year-range runs depend on it on purpose (single-run backfills).
-warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 # msoffcrypto logs through the root logger (logging.debug), which installs a root handler that
 # then prints every INFO event Dagster propagates. A root handler of our own, at WARNING, comes first.

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from contextlib import redirect_stdout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
-from dagster import DagsterInstance
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG
 
-from orchestration.assets.dbt import REBUILD_TAG
-from orchestration.definitions import defs
-from orchestration.jobs import everything_tags, feed_selection, year_range_tags
-from orchestration.sensors import close_unpublished_run
 from warehouse import build_state, paths, run_summary
 from warehouse.archive import load_registry
 from warehouse.publish import discard_abandoned
-from warehouse.schemas import LAST_DATA_YEAR
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+# Dagster, dbt and the Definitions are imported only once a run is needed: a refresh that finds
+# nothing new answers in a fraction of a second, also as a new process.
 
 STEP_OUTPUT_LOG = "last_refresh_output.log"  # in runs/: what dbt printed during the last refresh
 
@@ -47,6 +47,11 @@ def nothing_new() -> bool:
 
 
 def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG
+
+    from orchestration.jobs import everything_tags, year_range_tags
+    from warehouse.schemas import LAST_DATA_YEAR
+
     if not years:
         tags = everything_tags()
         if live:  # years not archived yet are what a live refresh looks for
@@ -70,6 +75,13 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
     discard_abandoned()
     if not (live or years or feeds or rebuild) and nothing_new():
         return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
+    from dagster import DagsterInstance
+
+    from orchestration.assets.dbt import REBUILD_TAG
+    from orchestration.definitions import defs
+    from orchestration.jobs import feed_selection
+    from orchestration.sensors import close_unpublished_run
+
     instance = instance or DagsterInstance.get()
     job = defs.resolve_job_def("materialize_everything")
     # dbt's own progress lines go to a log file, and step events stay in the run's log (see `make dev`):

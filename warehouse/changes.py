@@ -8,8 +8,10 @@ document before and after are compared: added, removed, and changed with old and
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where rows are compared: a refresh with nothing new never loads it
+    import pandas as pd
 
 NEW, UNCHANGED, REVISED, FAILED = "new", "unchanged", "revised", "failed"
 # Provenance columns: they differ between versions by definition, so they are not compared.
@@ -67,11 +69,15 @@ def compare_year(feed: str, year: int, before: pd.DataFrame, after: pd.DataFrame
 
 
 def _same(old, new) -> bool:
+    import pandas as pd
+
     return (pd.isna(old) and pd.isna(new)) or old == new
 
 
 def _plain(value):
     """JSON-friendly scalar: NaN → None, numpy numbers → Python numbers."""
+    import pandas as pd
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value

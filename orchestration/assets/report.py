@@ -6,7 +6,6 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from warehouse import paths
-from warehouse.report import build_report
 
 
 @asset(
@@ -25,6 +24,8 @@ from warehouse.report import build_report
                 "written to warehouse.paths.reports_dir().",
 )
 def analyst_charts(context: AssetExecutionContext) -> MaterializeResult:
+    from warehouse.report import build_report  # matplotlib: imported when a report is drawn, not with the Definitions
+
     # Read-only: the published file is replaced by rename, never written in place, so reading never blocks a refresh.
     with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
         files = build_report(con)

@@ -217,6 +217,9 @@ def materialize_mart_in_browser(page, base_url: str) -> str:
     # The global lineage starts with every group collapsed: filter it down to the marts, as a user would.
     # Icon names are part of accessible names ("lineage Lineage", "column_lineage Jobs").
     page.get_by_role("navigation").get_by_role("link", name=re.compile(r"\bLineage$")).click()
+    # The catalog has a search box of the same name: wait for the lineage page before typing into it.
+    page.wait_for_url(re.compile(r"/asset-groups"))
+    expect(page.get_by_text("Global asset lineage")).to_be_visible()
     search = page.get_by_role("textbox", name="Search and filter assets")
     search.fill(f'group:"{MART_GROUP}"')
     search.press("Enter")

@@ -74,7 +74,9 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
     # Staging copies of runs killed earlier (kill -9, power loss) are garbage; running ones are not.
     discard_abandoned()
     if not (live or years or feeds or rebuild) and nothing_new():
-        return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED), [])
+        detail = (f"No run launched: the {len(load_registry())} archived documents, the empty inbox and the code "
+                  "hash the same as the published build's.")
+        return RefreshResult(True, None, run_summary.finish_without_run(run_summary.UNCHANGED, detail), [])
     from dagster import DagsterInstance
 
     from orchestration.assets.dbt import REBUILD_TAG

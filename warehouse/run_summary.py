@@ -75,9 +75,9 @@ def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
     return RunSummary(run_id, status, data, text, json_path, text_path)
 
 
-def finish_without_run(status: str) -> RunSummary:
+def finish_without_run(status: str, detail: str | None = None) -> RunSummary:
     """The summary of a refresh that found nothing to do and launched no run."""
-    return finish(f"no-run-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}", status)
+    return finish(f"no-run-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}", status, detail)
 
 
 def load(run_id: str) -> RunSummary:

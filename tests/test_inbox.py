@@ -131,5 +131,6 @@ def test_a_sidecar_names_what_the_file_name_cannot(inbox):
     drop.with_name("patents.xls.toml").write_text("data_year = 2023\n", encoding="utf-8")
     report = receive_inbox(FEEDS["csy_patent_grants"])
     # The same bytes as the bundled 2023 table: already archived, taken out of the inbox, not stored twice.
-    assert not report.stored and not report.refused and report.known
+    assert not report.stored and not report.refused
+    assert report.notes == ["received patents.xls: already archived as csy-patent-grants-by-region/2023.xls"]
     assert not drop.exists() and not drop.with_name("patents.xls.toml").exists()

@@ -100,11 +100,10 @@ def records_for(feed: str, raw_root: Path | None = None) -> list[ProvenanceRecor
     return sorted((r for r in load_registry(raw_root) if r.feed == feed), key=lambda r: (r.path, r.received_order))
 
 
-def previous_version(record: ProvenanceRecord, registry: list[ProvenanceRecord]) -> ProvenanceRecord | None:
-    """The newest other version of the same document received before this one, if any."""
-    older = [r for r in registry if r.document_key == record.document_key and r.sha256 != record.sha256
-             and r.received_order <= record.received_order]
-    return max(older, key=lambda r: r.received_order, default=None)
+def newest_version(document_key: str, other_than: str | None = None) -> ProvenanceRecord | None:
+    """The newest archived version of a document (leaving out the one whose sha256 is `other_than`)."""
+    versions = [r for r in load_registry() if r.document_key == document_key and r.sha256 != other_than]
+    return max(versions, key=lambda r: r.received_order, default=None)
 
 
 def root_of(record: ProvenanceRecord, raw_root: Path | None = None) -> Path:
@@ -141,7 +140,7 @@ def record_document(file: Path, raw_root: Path, **meta) -> ProvenanceRecord:
 def store_acquired(content: bytes, suffix: str, archive_root: Path | None = None, **meta) -> tuple[ProvenanceRecord, bool]:
     """Store an acquired document content-addressed and append its record; (record, True if new).
 
-    Storing the same bytes for the same document twice adds nothing. Objects are written to a
+    Storing the same bytes for the same document twice adds nothing: the archived record comes back. Objects are written to a
     temporary file and renamed, so a crash never leaves a half-written object under its final name.
     """
     root = archive_root or paths.archive_dir()
@@ -149,8 +148,9 @@ def store_acquired(content: bytes, suffix: str, archive_root: Path | None = None
     new = ProvenanceRecord(path=f"objects/{sha[:2]}/{sha}{suffix}", sha256=sha, bytes=len(content), archive=ACQUIRED,
                            received_at=meta.pop("received_at", None) or datetime.now(UTC).isoformat(timespec="seconds"),
                            **meta)
-    if any(r.document_key == new.document_key and r.sha256 == sha for r in load_registry()):
-        return new, False
+    archived = next((r for r in load_registry() if r.document_key == new.document_key and r.sha256 == sha), None)
+    if archived is not None:
+        return archived, False
     target = root / new.path
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

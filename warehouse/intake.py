@@ -31,7 +31,7 @@ from warehouse import paths
 from warehouse.archive import (
     ProvenanceRecord,
     RawDocument,
-    load_registry,
+    newest_version,
     read_verified,
     sha256_of,
     store_acquired,
@@ -49,10 +49,9 @@ YEAR_IN_NAME = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 @dataclass
 class IntakeReport:
-    """What one feed's intake did: stored (new documents or versions), already known, refused."""
+    """What one feed's intake did: stored (new documents or versions), what it noted, what it refused."""
 
     stored: list[ProvenanceRecord] = field(default_factory=list)
-    known: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: list[DocumentError] = field(default_factory=list)
 
@@ -63,8 +62,8 @@ def publication_defaults(feed: str) -> dict:
 
 def previous_size(candidate: ProvenanceRecord) -> int | None:
     """Bytes of the newest archived version of the same document, for the size-change gate."""
-    same = [r for r in load_registry() if r.document_key == candidate.document_key and r.sha256 != candidate.sha256]
-    return max(same, key=lambda r: r.received_order).bytes if same else None
+    previous = newest_version(candidate.document_key, other_than=candidate.sha256)
+    return previous.bytes if previous else None
 
 
 def admit(feed: Feed, document: RawDocument) -> pd.DataFrame:
@@ -79,10 +78,9 @@ def figures(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def newest_version_figures(feed: Feed, candidate: ProvenanceRecord) -> pd.DataFrame | None:
-    same = [r for r in load_registry() if r.document_key == candidate.document_key]
-    if not same:
+    newest = newest_version(candidate.document_key)
+    if newest is None:
         return None
-    newest = max(same, key=lambda r: r.received_order)
     return figures(validated(feed, [parse_document(feed, read_verified(newest))], [newest.path]))
 
 
@@ -149,7 +147,6 @@ def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, 
     previous = newest_version_figures(feed, document.record)
     if previous is not None and previous.equals(figures(rows)):
         # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
-        report.known.append(document.record.sha256)
         report.notes.append(f"{year}: same figures as the archived version {fetched}")
         return
     record, _ = store_acquired(result.content, ".html", **meta)
@@ -206,7 +203,8 @@ def receive_inbox(feed: Feed) -> IntakeReport:
             quarantine(source, str(exc))
             report.refused.append(DocumentError(str(source), "a valid document", str(exc)))
             continue
-        (report.stored if new else report.known).append(record if new else record.sha256)
+        if new:
+            report.stored.append(record)
         report.notes.append(f"received {entry.name}: {'stored' if new else 'already archived'} as {record.path}")
         _remove_with_sidecar(source)
     return report

@@ -1,6 +1,5 @@
 """The job that materializes everything, and the tags that make one run cover every archived year."""
 
-import duckdb
 from dagster import AssetKey, AssetSelection, define_asset_job
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -8,7 +7,7 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.assets.publish import PUBLISHED_KEY
 from scrapers.registry import FEEDS
-from warehouse import build_state, paths
+from warehouse import build_state
 from warehouse.archive import load_registry
 
 materialize_everything = define_asset_job(
@@ -62,9 +61,5 @@ def downstream_models(sources: set[AssetKey]) -> set[AssetKey]:
 
 
 def code_changed_since_published() -> bool:
-    published = paths.duckdb_path()
-    if not published.is_file():
-        return True
-    with duckdb.connect(str(published), read_only=True) as con:
-        state = build_state.recorded(con)
+    state = build_state.published()
     return state is None or state["code"] != build_state.code_fingerprint()

@@ -12,8 +12,6 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from warehouse import build_state, paths, run_summary
 from warehouse.archive import load_registry
 from warehouse.publish import discard_abandoned
@@ -37,11 +35,9 @@ class RefreshResult:
 
 def nothing_new() -> bool:
     """The archive, the inbox and the code are exactly what the published warehouse was built from."""
-    published = paths.duckdb_path()
-    if not published.is_file() or any(f.is_file() for f in paths.inbox_dir().glob("*/*")):
+    if any(f.is_file() for f in paths.inbox_dir().glob("*/*")):
         return False
-    with duckdb.connect(str(published), read_only=True) as con:
-        state = build_state.recorded(con)
+    state = build_state.published()
     archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())
     return state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
 

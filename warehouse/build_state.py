@@ -53,6 +53,14 @@ def recorded(con: duckdb.DuckDBPyConnection) -> dict | None:
     return dict(zip(("documents", "code", "run_id", "published_at"), row[0], strict=True)) if row else None
 
 
+def published() -> dict | None:
+    """The build record of the published warehouse (None: no warehouse yet, or built before records)."""
+    if not paths.duckdb_path().is_file():
+        return None
+    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
+        return recorded(con)
+
+
 def unchanged_since_published(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the landed documents and the code are those of the build this copy was published from."""
     state = recorded(con)

@@ -91,21 +91,19 @@ def _candidate(content: bytes, name: str, **meta) -> RawDocument:
 
 # --- live: the NBS bulletin ---------------------------------------------------------------------
 
-def _fetch_state_file() -> Path:
-    return paths.archive_dir() / FETCH_STATE_FILE
+def _fetch_state() -> tuple[Path, dict]:
+    state_file = paths.archive_dir() / FETCH_STATE_FILE
+    return state_file, json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
 
 
 def last_fetch(data_year: int) -> dict | None:
     """ETag / Last-Modified of the last successful fetch of this year's bulletin, for a conditional GET."""
-    state_file = _fetch_state_file()
-    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
-    return state.get(str(data_year))
+    return _fetch_state()[1].get(str(data_year))
 
 
 def remember_fetch(data_year: int, result: FetchResult) -> None:
     """Kept also when the page was not stored (same figures), so the next fetch can be conditional."""
-    state_file = _fetch_state_file()
-    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+    state_file, state = _fetch_state()
     state[str(data_year)] = {"url": result.final_url, "etag": result.etag, "last_modified": result.last_modified,
                              "fetched_at": result.fetched_at}
     state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,11 @@ def _build_everything() -> dict:
     job = defs.resolve_job_def("materialize_everything")
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=everything_tags(), raise_on_error=False)
     evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    materializations = [e.materialization for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
     return {
+        "row_counts": {m.asset_key.to_user_string(): (m.metadata["dagster/row_count"].value
+                                                      if "dagster/row_count" in m.metadata else None)
+                       for m in materializations},
         "success": result.success,
         "failures": [e.message for e in result.all_events if e.is_failure],
         "checks": [{"check_name": e.check_name, "passed": e.passed, "severity": e.severity.value,

@@ -24,6 +24,18 @@ def test_every_check_ran_and_every_blocking_one_passed(build_record):
     assert [c["check_name"] for c in checks if not c["passed"] and c["severity"] == AssetCheckSeverity.ERROR.value] == []
 
 
+def test_every_table_and_view_built_records_its_row_count(build_record, warehouse):
+    """Landing tables, seeds and dbt models carry `dagster/row_count`, equal to what the warehouse holds
+    (dbt models' counts are taken after the dbt process exits, while test results stream in during it)."""
+    counts = build_record["row_counts"]
+    built = [key for key in counts if key.split("/")[0] in ("landing", "reference", "staging", "intermediate", "marts")]
+    assert {"marts/cluster_indicators", "reference/provinces", "staging/stg_documents", "landing/csy_tech_market"} <= set(built)
+    assert [key for key in built if counts[key] is None] == []
+    for key in built:
+        schema, name = key.split("/")
+        assert counts[key] == warehouse.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0], key
+
+
 def test_stale_feeds_are_warned_about_not_blocked(build_record):
     """The bundled documents end in data year 2023; on a date when newer figures should be out, each
     feed's freshness check fails with a warning that says which year is missing, and the run still publishes."""

@@ -45,24 +45,32 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
             context.log.info("Documents and code unchanged since the published build: dbt not run.")
             return
     # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.
-    events = []
+    # Test results are logged as they stream in, while dbt works on the other core; a model's or seed's
+    # materialization waits for its row count, which needs the file the dbt process holds until it exits.
+    held = []
     with warehouse.dbt_target(context.run.run_id):
         try:
-            events.extend(dbt.cli(["build"], context=context).stream())
+            for event in dbt.cli(["build"], context=context).stream():
+                if relation_of(event) is None:
+                    yield event
+                else:
+                    held.append(event)
         except Exception:
-            yield from events  # what did succeed still shows, before the failure
+            yield from held  # what did succeed still shows, before the failure
             raise
-    # Row counts need the file, which the dbt process holds until it exits.
     with warehouse.connection(context.run.run_id) as con:
-        for event in events:
+        for event in held:
             yield with_row_count(event, con)
 
 
-def with_row_count(event, con: duckdb.DuckDBPyConnection):
+def relation_of(event) -> str | None:
+    """schema.name of the table or view a model's or seed's materialization built (None for test results)."""
+    return RELATIONS.get(event.metadata.get("unique_id").value) if isinstance(event, Output) else None
+
+
+def with_row_count(event: Output, con: duckdb.DuckDBPyConnection) -> Output:
     """A model's or seed's materialization with the row count of the table or view it built."""
-    relation = RELATIONS.get(event.metadata.get("unique_id").value) if isinstance(event, Output) else None
-    if relation is None:
-        return event
+    relation = relation_of(event)
     rows = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
     return event.with_metadata({**event.metadata, "dagster/row_count": rows})
 

@@ -8,8 +8,11 @@ no-op   the same directories again with the documents unchanged: once more in th
         (warm imports, as a long-lived daemon would call it) and once in a new process
 Targets: cold ≤ 15 s, no-op ≤ 1.5 s. The no-op is proved by counting the runs launched, the asset
 materializations (by layer) and the events logged, and by checking the published file's bytes did not
-change. Where /dev/shm exists, each repeat also runs a cold refresh with DAGSTER_HOME on tmpfs: Dagster's
-SQLite event log commits every event, a large share of a cold refresh on this disk.
+change.
+floor   the same work with no orchestration (parse, validate, load, dbt build, publish in one plain
+        process): the cold figure minus the floor is what Dagster costs.
+Where /dev/shm exists, each repeat also runs a cold refresh with DAGSTER_HOME on tmpfs: Dagster's
+SQLite event log commits every event.
 `--profile` runs one cold refresh under pyinstrument (bench/out/refresh_cold_profile.txt and .pyisession)
 and prints the functions with the most self time.
 """
@@ -78,14 +81,63 @@ def child(refreshes: int) -> None:
     print(json.dumps({"import_s": imported, "runs": runs}))
 
 
-def run_child(refreshes: int, home: Path, profile: Path | None = None) -> dict:
+def floor_child() -> None:
+    """Runs in the measured process: the refresh's own work with no orchestration, printed as JSON figures.
+
+    Every archived document verified, gated, parsed, Pandera-validated and loaded into a fresh staging
+    file, the landed tables validated again (the blocking checks), `dbt build` there as a subprocess
+    through the same fixed link as a refresh (so dbt's partial parse holds), the build recorded and
+    published: what a cold refresh would cost if Dagster's imports and bookkeeping were free.
+    """
+    start = time.perf_counter()
+    import uuid
+
+    import duckdb
+
+    from scrapers.registry import FEEDS
+    from warehouse import build_state
+    from warehouse.archive import records_for
+    from warehouse.landing import ensure_schema, landed_rows, load, parse_documents
+    from warehouse.paths import DBT_PROJECT_DIR
+    from warehouse.publish import StagedBuild
+    from warehouse.schemas import LANDING_MODELS
+
+    figures = {"import_s": time.perf_counter() - start}
+    build = StagedBuild(f"bench-floor-{uuid.uuid4()}")
+    start = time.perf_counter()
+    with duckdb.connect(str(build.ensure())) as con:
+        ensure_schema(con)
+        for feed in FEEDS.values():
+            records = records_for(feed.name)
+            if records:
+                years = sorted({r.data_year for r in records}) if feed.one_year_per_document else None
+                load(con, parse_documents(feed, records), years)
+        for table, model in LANDING_MODELS.items():
+            model.validate(landed_rows(con, table), lazy=True)
+    figures["work_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with build.dbt_target():
+        subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--quiet"], cwd=DBT_PROJECT_DIR,
+                       check=True, stdout=subprocess.DEVNULL)
+    figures["dbt_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with duckdb.connect(str(build.database)) as con:
+        build_state.record(con, build.run_id)
+    build.publish()
+    build.discard()
+    figures["publish_s"] = time.perf_counter() - start
+    print(json.dumps(figures))
+
+
+def run_child(refreshes: int, home: Path, profile: Path | None = None, floor: bool = False) -> dict:
     dagster_home = (home / "dagster_home").resolve()  # a symlink to tmpfs in the tmpfs variant
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
            "WAREHOUSE_DUCKDB_PATH": str(home / "warehouse" / "innovation.duckdb")}
     prefix = [sys.executable] if profile is None else [
         str(Path(sys.executable).with_name("pyinstrument")), "-r", "pyisession", "-o", str(profile)]
     start = time.perf_counter()
-    done = subprocess.run([*prefix, "-m", "bench.refresh", "--child", str(refreshes)], env=env, cwd=REPO_ROOT,
+    child_arguments = ["--floor-child"] if floor else ["--child", str(refreshes)]
+    done = subprocess.run([*prefix, "-m", "bench.refresh", *child_arguments], env=env, cwd=REPO_ROOT,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode != 0:
@@ -116,19 +168,30 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # refreshes in the measured process
+    parser.add_argument("--floor-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
+    if args.floor_child:
+        floor_child()
+        return
 
     cold_process, cold_refresh, imports, warm_noop, new_process_noop, noop_refresh = [], [], [], [], [], []
     cold_tmpfs_process, cold_tmpfs_refresh = [], []
+    floors: dict[str, list[float]] = {}
     evidence = []
     for _ in range(args.repeats):
         home = fresh_home()
         try:
             cold = run_child(2, home)  # cold, then a warm no-op in the same process
             noop = run_child(1, home)
+        finally:
+            remove_home(home)
+        home = fresh_home()
+        try:
+            for name, seconds in run_child(0, home, floor=True).items():
+                floors.setdefault(name, []).append(seconds)
         finally:
             remove_home(home)
         if TMPFS.is_dir():
@@ -155,6 +218,12 @@ def main() -> None:
     if cold_tmpfs_process:
         print(f"  cold, DAGSTER_HOME on tmpfs          {spread(cold_tmpfs_process)}")
         print(f"    refresh() call                     {spread(cold_tmpfs_refresh)}")
+    print(f"  floor: same work, no Dagster, process {spread(floors['process_s'])}")
+    for name, label in (("import_s", "imports"), ("work_s", "parse, validate, load, re-validate"),
+                        ("dbt_s", "dbt build (subprocess)"), ("publish_s", "record and publish")):
+        print(f"    {label:<35}{spread(floors[name])}")
+    dagster_share = [c - f for c, f in zip(cold_process, floors["process_s"], strict=True)]
+    print(f"  cold minus floor (Dagster's share)   {spread(dagster_share)}")
     print(f"  no-op, same process (warm)           {spread(warm_noop)}   target ≤ {NOOP_TARGET_S} s")
     print(f"  no-op, new process                   {spread(new_process_noop)}")
     print(f"    refresh() call                     {spread(noop_refresh)}")

@@ -14,7 +14,6 @@ DuckDB concurrency design (DuckDB allows one writer per file), decided once:
 
 from __future__ import annotations
 
-import fcntl
 import importlib.metadata
 import os
 import sys
@@ -31,11 +30,9 @@ from packaging import version
 
 from orchestration.dbt_project import dbt_project
 from scrapers.http_client import FetchPolicy, HttpClient
-from warehouse import paths
 from warehouse.publish import StagedBuild
 
 DUCKDB_POOL = "duckdb_writer"
-DBT_TARGET_VARIABLE = "DBT_BUILD_DUCKDB_PATH"
 
 
 class WarehouseBuild(ConfigurableResource):
@@ -52,36 +49,9 @@ class WarehouseBuild(ConfigurableResource):
 
     @contextmanager
     def dbt_target(self, run_id: str) -> Iterator[Path]:
-        """Point dbt at the run's staging file for one invocation.
-
-        dbt reads its target from profiles.yml, which reads DBT_BUILD_DUCKDB_PATH; the dbt subprocess
-        inherits this process's environment. The path dbt sees is one fixed symlink in the dbt project
-        (paths.DBT_BUILD_LINK), repointed at the run's file: dbt hashes the profile's path, and a path
-        that changed from run to run (or test to test) would cost a full re-parse, ~7 s, every time.
-        A lock on the link serialises dbt builds of every process of this checkout: one writer.
-        """
-        database = self.staged(run_id).ensure()
-        link = paths.DBT_BUILD_LINK
-        link.parent.mkdir(parents=True, exist_ok=True)
-        with (link.parent / ".build.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # waits for another process's dbt build, if any
-            wal = link.with_name(link.name + ".wal")
-            # A log left by a build killed mid-write belongs to that run's (discarded) file; DuckDB would
-            # replay it into this one.
-            wal.unlink(missing_ok=True)
-            temporary = link.with_name(f".{link.name}.{run_id}")
-            temporary.unlink(missing_ok=True)
-            temporary.symlink_to(database)
-            os.replace(temporary, link)
-            os.environ[DBT_TARGET_VARIABLE] = str(link)
-            try:
-                yield database
-            finally:
-                del os.environ[DBT_TARGET_VARIABLE]
-            # DuckDB keeps a write-ahead log beside the path it opened; dbt closes cleanly, which folds it
-            # into the file. A log left beside the link would be lost on publish, so refuse to go on.
-            if wal.exists():
-                raise RuntimeError(f"dbt left {wal} behind: the staging warehouse of run {run_id} is incomplete")
+        """dbt pointed at the run's staging file for one invocation (StagedBuild.dbt_target)."""
+        with self.staged(run_id).dbt_target() as database:
+            yield database
 
 
 class Acquisition(ConfigurableResource):

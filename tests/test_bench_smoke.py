@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from bench import duckdb_marts, pandas_marts
-from bench.scale import DBT_VIEWS, build_with_dbt, check_agreement, marts_of
+from bench.scale import DBT_PROJECT, build_with_dbt, check_agreement, marts_of
 from bench.synthetic_panel import CITY_COUNT, LAST_DATA_YEAR, PanelShape, build_landing, generate
 
 TINY = PanelShape(years=7)  # 2017-2023: back series, t+1 pairs, and 2017 without a high-tech table
@@ -23,7 +23,7 @@ def three_builds(tmp_path_factory):
     build_with_dbt(database, target_dir=directory / "dbt_target")
     with duckdb.connect(str(database), read_only=True) as con:
         yield rows, con, {
-            DBT_VIEWS.name: marts_of(con, "marts"),
+            DBT_PROJECT.name: marts_of(con, "marts"),
             "hand SQL": marts_of(con, duckdb_marts.SCHEMA),
             "pandas": pandas_marts.build_marts(pandas_marts.load_panel(con)),
         }
@@ -47,15 +47,15 @@ def test_three_implementations_build_the_same_marts(three_builds):
 
 def test_marts_are_not_trivially_empty(three_builds):
     _, _, results = three_builds
-    efficiency = results[DBT_VIEWS.name]["cluster_stage_efficiency"]
+    efficiency = results[DBT_PROJECT.name]["cluster_stage_efficiency"]
     assert len(efficiency) == 4 * TINY.years
     # Every year but the last has a following year, so the patent stage is computed; the last says why not.
     computed = efficiency[efficiency.patent_stage_efficiency.notna()]
     assert set(computed.year) == set(range(TINY.first_year, LAST_DATA_YEAR))
     assert efficiency[efficiency.year == LAST_DATA_YEAR].patent_stage_null_reason.notna().all()
     assert efficiency.transformation_stage_efficiency.notna().any()  # the synthetic Torch feed is filled
-    indicators = results[DBT_VIEWS.name]["cluster_indicators"]
+    indicators = results[DBT_PROJECT.name]["cluster_indicators"]
     assert indicators[indicators.year == 2017].hightech_industry_null_reason.notna().all()
-    ranking = results[DBT_VIEWS.name]["province_rd_ranking"]
+    ranking = results[DBT_PROJECT.name]["province_rd_ranking"]
     assert len(ranking) == 31 * TINY.years
     assert ranking[ranking.year == TINY.first_year].null_reason.notna().all()  # the back series starts a year later

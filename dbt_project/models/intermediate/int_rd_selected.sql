@@ -12,10 +12,10 @@ select
     k.province,
     k.is_national,
     e.value as rd_expenditure_100m_yuan,
-    e.publication_code || ' ' || cast(e.publication_year as varchar) as rd_expenditure_vintage,
+    e.publication_code || ' ' || {{ dbt.cast("e.publication_year", dbt.type_string()) }} as rd_expenditure_vintage,
     e.document_sha256 as rd_expenditure_document_sha256,
     i.value as rd_intensity_pct,
-    i.publication_code || ' ' || cast(i.publication_year as varchar) as rd_intensity_vintage,
+    i.publication_code || ' ' || {{ dbt.cast("i.publication_year", dbt.type_string()) }} as rd_intensity_vintage,
     i.document_sha256 as rd_intensity_document_sha256
 from keys as k
 left join chosen as e

@@ -17,7 +17,7 @@ select
     is_national,
     contract_value_100m_yuan,
     contract_count,
-    publication_code || ' ' || cast(publication_year as varchar) as vintage,
+    publication_code || ' ' || {{ dbt.cast("publication_year", dbt.type_string()) }} as vintage,
     value_document_sha256
 from ranked
 where vintage_rank = 1

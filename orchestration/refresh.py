@@ -35,7 +35,8 @@ class RefreshResult:
 
 def nothing_new() -> bool:
     """The archive, the inbox and the code are exactly what the published warehouse was built from."""
-    if any(f.is_file() for f in paths.inbox_dir().glob("*/*")):
+    inbox = paths.inbox_dir()
+    if inbox.is_dir() and any(paths.inbox_drops(folder.name) for folder in inbox.iterdir()):
         return False
     state = build_state.published()
     archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())

@@ -4,7 +4,6 @@ what they touch; runs that ended without publishing get their summary and their 
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from scrapers.nbs_bulletin_source import discover
 from scrapers.registry import FEEDS
 from warehouse import build_state, paths, run_summary
 from warehouse.archive import load_registry
-from warehouse.intake import SIDECAR_SUFFIX, YEAR_IN_NAME
+from warehouse.intake import YEAR_IN_NAME
 from warehouse.publish import StagedBuild
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -77,12 +76,9 @@ def inbox_files() -> list[tuple[str, str, int, int]]:
     """(feed, file name, bytes, mtime_ns) of every drop waiting in inbox/<feed>/, sidecars aside."""
     found = []
     for feed in FEEDS:
-        folder = paths.inbox_dir() / feed
-        if folder.is_dir():
-            for entry in os.scandir(folder):
-                if not entry.name.endswith(SIDECAR_SUFFIX) and not entry.name.startswith("."):
-                    info = entry.stat(follow_symlinks=False)
-                    found.append((feed, entry.name, info.st_size, info.st_mtime_ns))
+        for entry in paths.inbox_drops(feed):
+            info = entry.stat(follow_symlinks=False)
+            found.append((feed, entry.name, info.st_size, info.st_mtime_ns))
     return sorted(found)
 
 

@@ -142,6 +142,12 @@ def test_refresh_with_nothing_new_launches_no_run(built_warehouse, tmp_path, mon
     monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(copy))
     dagster_home = tmp_path / "dagster_home"  # not there yet: the CLI creates it with the project's settings
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    # Neither a hidden file nor a sidecar without its document is a drop to take in.
+    inbox = tmp_path / "inbox" / "csy_patent_grants"
+    inbox.mkdir(parents=True)
+    (inbox / ".DS_Store").write_bytes(b"\0")
+    (inbox / "2023.xls.toml").write_text("data_year = 2023\n", encoding="utf-8")
+    monkeypatch.setenv("WAREHOUSE_INBOX_DIR", str(tmp_path / "inbox"))
     before = sha256_of(copy)
 
     assert main(["refresh"]) == 0
@@ -151,6 +157,8 @@ def test_refresh_with_nothing_new_launches_no_run(built_warehouse, tmp_path, mon
     assert sha256_of(copy) == before
     assert (paths.runs_dir() / "latest.txt").read_text(encoding="utf-8") == out
     assert (dagster_home / "dagster.yaml").read_bytes() == (paths.REPO_ROOT / "orchestration" / "dagster.yaml").read_bytes()
+    (inbox / "2023.xls").write_bytes(b"a drop")  # a document beside its sidecar: something new
+    assert not orchestration.refresh.nothing_new()
 
 
 def test_years_are_a_range_a_list_or_both():

@@ -42,7 +42,6 @@ from warehouse.landing import LandingValidationError, parse_document, validated
 
 PUBLICATIONS_FILE = SOURCES_DIR / "publications.toml"
 FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch per year
-SIDECAR_SUFFIX = ".toml"
 SUFFIX_BY_TYPE = {"html": ".html", "xls": ".xls", "xlsx": ".xlsx"}
 YEAR_IN_NAME = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
@@ -182,9 +181,7 @@ def receive_inbox(feed: Feed) -> IntakeReport:
         report.refused.append(InboxRefusal(str(folder), f"a folder inside {paths.inbox_dir()}",
                                            f"a link to {folder.resolve()}, outside the inbox (not read)"))
         return report
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name.endswith(SIDECAR_SUFFIX) or entry.name.startswith("."):
-            continue
+    for entry in paths.inbox_drops(feed.name):
         source = Path(entry.path)
         try:
             content = _read_dropped(entry, folder)
@@ -232,7 +229,7 @@ def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
 
 def _drop_meta(feed: Feed, source: Path, content: bytes) -> dict:
     """Provenance of a dropped file: its sidecar, else the year in its name and the feed's defaults."""
-    sidecar_file = source.with_name(source.name + SIDECAR_SUFFIX)
+    sidecar_file = source.with_name(source.name + paths.SIDECAR_SUFFIX)
     try:
         sidecar = tomllib.loads(sidecar_file.read_text(encoding="utf-8")) if sidecar_file.is_file() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -268,15 +265,15 @@ def quarantine(source: Path, reason: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = feed_dir / f"{stamp}-{source.name}"
     os.rename(source, target)  # renames a link itself, never its target
-    sidecar = source.with_name(source.name + SIDECAR_SUFFIX)
+    sidecar = source.with_name(source.name + paths.SIDECAR_SUFFIX)
     if sidecar.is_file() and not sidecar.is_symlink():
-        os.rename(sidecar, target.with_name(target.name + SIDECAR_SUFFIX))
+        os.rename(sidecar, target.with_name(target.name + paths.SIDECAR_SUFFIX))
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target
 
 
 def _remove_with_sidecar(source: Path) -> None:
     source.unlink()
-    sidecar = source.with_name(source.name + SIDECAR_SUFFIX)
+    sidecar = source.with_name(source.name + paths.SIDECAR_SUFFIX)
     if sidecar.is_file():
         sidecar.unlink()

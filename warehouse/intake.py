@@ -216,11 +216,11 @@ def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
     # O_NOFOLLOW: a file swapped for a link after the checks above is still refused.
     fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
-        size = os.fstat(fd).st_size
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise InboxRefusal(entry.path, "a regular file", "a special file")
-        if size > MAX_DOCUMENT_BYTES:
-            raise InboxRefusal(entry.path, f"at most {MAX_DOCUMENT_BYTES:,} bytes", f"{size:,} bytes")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            raise InboxRefusal(entry.path, f"at most {MAX_DOCUMENT_BYTES:,} bytes", f"{info.st_size:,} bytes")
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read(MAX_DOCUMENT_BYTES + 1)
     finally:
@@ -229,7 +229,7 @@ def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
 
 def _drop_meta(feed: Feed, source: Path, content: bytes) -> dict:
     """Provenance of a dropped file: its sidecar, else the year in its name and the feed's defaults."""
-    sidecar_file = source.with_name(source.name + paths.SIDECAR_SUFFIX)
+    sidecar_file = sidecar_of(source)
     try:
         sidecar = tomllib.loads(sidecar_file.read_text(encoding="utf-8")) if sidecar_file.is_file() else {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -265,15 +265,19 @@ def quarantine(source: Path, reason: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = feed_dir / f"{stamp}-{source.name}"
     os.rename(source, target)  # renames a link itself, never its target
-    sidecar = source.with_name(source.name + paths.SIDECAR_SUFFIX)
+    sidecar = sidecar_of(source)
     if sidecar.is_file() and not sidecar.is_symlink():
-        os.rename(sidecar, target.with_name(target.name + paths.SIDECAR_SUFFIX))
+        os.rename(sidecar, sidecar_of(target))
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target
 
 
+def sidecar_of(source: Path) -> Path:
+    return source.with_name(source.name + paths.SIDECAR_SUFFIX)
+
+
 def _remove_with_sidecar(source: Path) -> None:
     source.unlink()
-    sidecar = source.with_name(source.name + paths.SIDECAR_SUFFIX)
+    sidecar = sidecar_of(source)
     if sidecar.is_file():
         sidecar.unlink()

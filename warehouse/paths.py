@@ -15,7 +15,7 @@ RAW_DIR = WAREHOUSE_DIR / "raw"
 PROVENANCE_FILE = RAW_DIR / "provenance.json"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROVINCE_SEED = DBT_PROJECT_DIR / "seeds" / "provinces.csv"
-# The one path dbt builds through: a symlink to the building run's staging file (orchestration/resources.py).
+# The one path dbt builds through: a symlink to the building run's staging file (StagedBuild.dbt_target).
 # Its name's stem must be the staging file's (warehouse/publish.py), as DuckDB names the catalog after it.
 DBT_BUILD_LINK = DBT_PROJECT_DIR / "target" / "build.duckdb"
 

@@ -1,6 +1,6 @@
 """Atomic publish: a refresh never writes to the published warehouse file.
 
-Each run builds into its own staging copy (`staging/<run_id>/warehouse.duckdb`, beside the published
+Each run builds into its own staging copy (`staging/<run_id>/build.duckdb`, beside the published
 file); Pandera and dbt checks run there, and only a build that passed all of them replaces the
 published file, with one same-filesystem `os.replace`. Readers holding the old file keep reading the
 old inode, a consistent snapshot; a failure or `kill -9` at any moment leaves the published file as it

@@ -23,8 +23,12 @@ FEED_WIDTH = 27  # the longest feed name, torch_hightech_enterprise, and two spa
 MAX_CHANGES_IN_TEXT = 40  # the JSON has every changed row; the text shows the first ones
 
 
+def _parts_dir(run_id: str) -> Path:
+    return StagedBuild(run_id).folder / "summary"
+
+
 def _part_file(run_id: str, feed: str) -> Path:
-    return StagedBuild(run_id).folder / "summary" / f"{feed}.json"
+    return _parts_dir(run_id) / f"{feed}.json"
 
 
 def record(run_id: str, feed: str, outcomes: list[YearOutcome] = (), notes: list[str] = ()) -> None:
@@ -59,7 +63,7 @@ class RunSummary:
 
 def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
     """Assemble the run's parts into its summary files (and runs/latest.*)."""
-    parts_dir = StagedBuild(run_id).folder / "summary"
+    parts_dir = _parts_dir(run_id)
     feeds = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(parts_dir.glob("*.json"))} \
         if parts_dir.is_dir() else {}
     data = {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "status": status,

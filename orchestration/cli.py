@@ -194,7 +194,7 @@ def last_run_lines() -> list[str]:
 
 def status_command(args: argparse.Namespace) -> int:
     from scrapers.registry import FEEDS
-    from warehouse.report import feed_status
+    from warehouse.freshness import feed_status
 
     today = date.today()
     counts = archived_counts()
@@ -211,7 +211,7 @@ def status_command(args: argparse.Namespace) -> int:
         status = feed_status(con, today)
         vintages = newest_year_vintages(con)
         build = build_lines(con, paths.duckdb_path())
-    stale = [row.feed for row in status.itertuples() if row.status.startswith("STALE")]
+    stale = [row.feed for row in status.itertuples() if not row.is_current and pd.notna(row.newest_data_year)]
     print("\n".join(build))
     print()
     print(f"Feeds (staleness as of {today.isoformat()}: {len(stale)} of {len(FEEDS)} stale"

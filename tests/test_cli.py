@@ -20,7 +20,7 @@ from orchestration.cli import data_years, main
 from scrapers.registry import FEEDS
 from warehouse import paths, run_summary
 from warehouse.export import mart_tables
-from warehouse.report import feed_status
+from warehouse.freshness import feed_status
 
 OPTIONS = {
     "refresh": ["--live", "--years", "--feed", "--rebuild"],

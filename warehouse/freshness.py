@@ -2,7 +2,8 @@
 
 Data year Y is released in year Y+1 in the publication's typical release month (dbt seed
 `publications`, read here as the parsers read the province seed); once that month is over, Y =
-today.year - 1 is expected, before it only today.year - 2.
+today.year - 1 is expected, before it only today.year - 2. One rule for the archive (the Dagster
+freshness checks) and for the published warehouse (`innovation status`, the report).
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ import csv
 import tomllib
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from scrapers.http_client import SOURCES_DIR
 from warehouse import paths
 from warehouse.archive import load_registry
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 PUBLICATIONS_SEED = paths.DBT_PROJECT_DIR / "seeds" / "publications.csv"
 
@@ -29,11 +35,17 @@ def release_month(publication_code: str) -> int:
     return months[publication_code]
 
 
+def feed_publications() -> dict[str, dict]:
+    """Every feed's publication defaults (scrapers/sources/publications.toml), by feed name."""
+    return tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class FeedFreshness:
     feed: str
-    newest_data_year: int | None  # newest data year archived (None: no document at all)
+    newest_data_year: int | None  # newest data year held (None: no document at all)
     expected_newest_data_year: int
+    held_in: str = "archived"  # where the documents were counted: "archived", "in the warehouse"
 
     @property
     def current(self) -> bool:
@@ -42,13 +54,49 @@ class FeedFreshness:
     @property
     def status(self) -> str:
         if self.newest_data_year is None:
-            return "not loaded: no document of this feed is archived"
+            return f"not loaded: no document of this feed is {self.held_in}"
         if not self.current:
             return f"STALE: data year {self.expected_newest_data_year} should be out by now (newest: {self.newest_data_year})"
         return "current"
 
 
+def judged(feed: str, newest_data_year: int | None, today: date | None = None, held_in: str = "archived",
+           publications: dict[str, dict] | None = None) -> FeedFreshness:
+    code = (publications or feed_publications())[feed]["publication_code"]
+    expected = expected_newest_data_year(today or date.today(), release_month(code))
+    return FeedFreshness(feed, newest_data_year, expected, held_in)
+
+
 def feed_freshness(feed: str, today: date | None = None) -> FeedFreshness:
-    code = tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8"))[feed]["publication_code"]
+    """The feed's freshness in the archive (what the next refresh will land)."""
     years = [r.data_year for r in load_registry() if r.feed == feed]
-    return FeedFreshness(feed, max(years, default=None), expected_newest_data_year(today or date.today(), release_month(code)))
+    return judged(feed, max(years, default=None), today)
+
+
+def feed_status(con: duckdb.DuckDBPyConnection, today: date) -> pd.DataFrame:
+    """One row per feed, for the published warehouse: documents, newest data year, the year expected today,
+    whether that is current, and the verdict in words."""
+    import pandas as pd
+
+    landed = {feed: rest for feed, *rest in con.execute("""
+        SELECT d.feed, string_agg(DISTINCT p.publication_en, '; '), count(DISTINCT d.document_sha256), max(d.data_year)
+        FROM landing.documents AS d
+        LEFT JOIN reference.publications AS p ON strpos(d.publication, p.publication_zh) > 0
+        GROUP BY d.feed
+    """).fetchall()}
+    publications = feed_publications()
+    rows = []
+    for feed in sorted(publications):
+        publication, documents_count, newest = landed.get(feed, (None, 0, None))
+        verdict = judged(feed, newest, today, "in the warehouse", publications)
+        rows.append({"feed": feed, "publication": publication, "documents_count": documents_count,
+                     "newest_data_year": newest, "expected_newest_data_year": verdict.expected_newest_data_year,
+                     "is_current": verdict.current, "status": verdict.status})
+    frame = pd.DataFrame(rows)
+    frame["newest_data_year"] = frame.newest_data_year.astype("Int64")
+    return frame
+
+
+def warnings_for(status: pd.DataFrame) -> list[str]:
+    """One line per feed that is not current: stale, or not loaded."""
+    return [f"{row.feed}: {row.status}" for row in status.itertuples() if not row.is_current]

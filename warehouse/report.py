@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import charts, paths
-from warehouse.freshness import expected_newest_data_year
+from warehouse.freshness import feed_status, warnings_for
 
 REPORT_FILE = "innovation_report.html"
 INTEGER_SUFFIXES = ("_year", "_rank", "_count")  # the warehouse's column-name conventions
@@ -45,49 +45,6 @@ class ReportFiles:
     html: Path
     charts: list[Path]
     warnings: list[str]  # staleness and missing-feed notes, also shown at the top of the page
-
-
-def feed_status(con: duckdb.DuckDBPyConnection, today: date) -> pd.DataFrame:
-    """One row per landing feed: documents, newest data year, the year expected today, and a status."""
-    frame = con.execute("""
-        WITH feeds AS (
-            -- Feed tables are the landing tables that carry rows per document and data year.
-            SELECT table_name AS feed FROM information_schema.columns
-            WHERE table_schema = 'landing' AND table_name != 'documents'
-            GROUP BY table_name
-            HAVING count(*) FILTER (WHERE column_name IN ('document_sha256', 'data_year')) = 2
-        )
-        SELECT
-            f.feed,
-            string_agg(DISTINCT p.publication_en, '; ') AS publication,
-            count(DISTINCT d.document_sha256) AS documents_count,
-            max(d.data_year) AS newest_data_year,
-            max(p.typical_release_month) AS typical_release_month
-        FROM feeds AS f
-        LEFT JOIN landing.documents AS d ON d.feed = f.feed
-        LEFT JOIN reference.publications AS p ON strpos(d.publication, p.publication_zh) > 0
-        GROUP BY f.feed
-        ORDER BY f.feed
-    """).df()
-    expected, status = [], []
-    for row in frame.itertuples():
-        if row.documents_count == 0:
-            expected.append(None)
-            status.append("not loaded: no document of this feed is in the warehouse")
-            continue
-        year = expected_newest_data_year(today, int(row.typical_release_month))
-        expected.append(year)
-        status.append(f"STALE: data year {year} should be out by now" if row.newest_data_year < year else "current")
-    frame["expected_newest_data_year"] = pd.array(expected, dtype="Int64")
-    frame["status"] = status
-    frame["newest_data_year"] = frame.newest_data_year.astype("Int64")
-    return frame.drop(columns="typical_release_month")
-
-
-def warnings_for(status: pd.DataFrame) -> list[str]:
-    return [f"{row.feed}: {row.status}"
-            + (f" (newest data year {row.newest_data_year})" if pd.notna(row.newest_data_year) else "")
-            for row in status.itertuples() if row.status != "current"]
 
 
 def build_info(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -163,10 +120,10 @@ def chart_section(chart: charts.Chart) -> str:
     )
 
 
-def render_html(drawn: list[charts.Chart], con: duckdb.DuckDBPyConnection, today: date,
-                status: pd.DataFrame, warnings: list[str]) -> str:
-    stale = [w for w in warnings if "STALE" in w]
-    missing = [w for w in warnings if "STALE" not in w]
+def render_html(drawn: list[charts.Chart], con: duckdb.DuckDBPyConnection, today: date, status: pd.DataFrame) -> str:
+    behind = status[~status.is_current]
+    stale = warnings_for(behind[behind.newest_data_year.notna()])
+    missing = warnings_for(behind[behind.newest_data_year.isna()])
     banner = ""
     if stale:
         banner += ('<div class="stale"><strong>Stale data.</strong> A newer edition should be published by '
@@ -213,10 +170,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, to
     out_dir.mkdir(parents=True, exist_ok=True)
     drawn = charts.draw_all(con, out_dir, ranking_year)
     status = feed_status(con, today)
-    warnings = warnings_for(status)
     report = out_dir / REPORT_FILE
-    report.write_text(render_html(drawn, con, today, status, warnings), encoding="utf-8")
-    return ReportFiles(html=report, charts=[chart.path for chart in drawn], warnings=warnings)
+    report.write_text(render_html(drawn, con, today, status), encoding="utf-8")
+    return ReportFiles(html=report, charts=[chart.path for chart in drawn], warnings=warnings_for(status))
 
 
 def main() -> int:

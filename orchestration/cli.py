@@ -8,7 +8,6 @@ inside the commands that need them, so `--help` and `query` answer quickly.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -26,7 +25,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from warehouse import build_state, paths
+from warehouse import build_state, paths, run_summary
 from warehouse.archive import ACQUIRED, BUNDLED, load_registry
 from warehouse.changes import FAILED
 from warehouse.query import NoPublishedWarehouse, as_text, connect_published, result_frame
@@ -178,14 +177,14 @@ def build_lines(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
 
 
 def last_run_lines() -> list[str]:
-    latest = paths.runs_dir() / "latest.json"
-    if not latest.is_file():
-        return [f"Last refresh: none recorded ({latest} does not exist)"]
-    run = json.loads(latest.read_text(encoding="utf-8"))
+    latest = run_summary.load_latest()
+    if latest is None:
+        return [f"Last refresh: none recorded ({run_summary.latest_json_path()} does not exist)"]
+    run = latest.data
     lines = [f"Last refresh: {run['run_id']}, finished {run['finished_at']}", f"  status       {run['status']}"]
     if run.get("detail"):
         lines.append(f"  detail       {run['detail']}")
-    failed = [o for part in run["feeds"].values() for o in part["outcomes"] if o["status"] == FAILED]
+    failed = [o for o in latest.outcomes if o["status"] == FAILED]
     lines.append(f"  failing      {len(failed) or 'none'}")
     lines += [f"    {o['feed']} {o['data_year'] if o['data_year'] is not None else '(all years)'}: {o['reason']}"
               for o in failed]

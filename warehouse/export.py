@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from warehouse import paths
+from warehouse.query import NoPublishedWarehouse, as_text, connect_published
 
 MARTS_DOCS_DIR = paths.DBT_PROJECT_DIR / "models" / "marts"
 GUIDE = paths.REPO_ROOT / "docs" / "analyst_guide.md"
@@ -128,7 +129,7 @@ def guide_dictionary(guide: Path = GUIDE) -> str:
 
 def query_output(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """A query's result as `python -m warehouse.query` prints it."""
-    return con.execute(sql).df().to_string(index=False) + "\n"
+    return as_text(con.execute(sql).df()) + "\n"
 
 
 def guide_examples(guide: Path = GUIDE) -> list[tuple[str, str]]:
@@ -151,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="regenerate the data dictionary and example outputs in docs/analyst_guide.md")
     parser.add_argument("--out-dir", type=Path, default=None, help="default: warehouse.paths.exports_dir()")
     args = parser.parse_args(argv)
-    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
+    try:
+        con = connect_published()
+    except NoPublishedWarehouse as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    with con:
         if args.guide:
             update_guide(con)
             print(f"Regenerated the data dictionary and example outputs in {GUIDE}")

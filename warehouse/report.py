@@ -21,6 +21,7 @@ import pandas as pd
 
 from warehouse import charts, paths
 from warehouse.freshness import feed_status, warnings_for
+from warehouse.query import NoPublishedWarehouse, connect_published
 
 REPORT_FILE = "innovation_report.html"
 INTEGER_SUFFIXES = ("_year", "_rank", "_count")  # the warehouse's column-name conventions
@@ -104,8 +105,12 @@ def table_html(frame: pd.DataFrame, decimals: int = 2) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def png_data_uri(path: Path) -> str:
+    """A PNG file as a data URI, to embed it in a page that must stand alone."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 def chart_section(chart: charts.Chart) -> str:
-    image = base64.b64encode(chart.path.read_bytes()).decode("ascii")
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in chart.notes)
     tables = "".join(
         f"<details><summary>Table: {html.escape(table.title)}</summary>{table_html(table.frame, table.decimals)}</details>"
@@ -113,7 +118,7 @@ def chart_section(chart: charts.Chart) -> str:
     )
     return (
         f"<h2>{html.escape(chart.title)}</h2>\n<p>{html.escape(chart.description)}</p>\n"
-        f'<img alt="{html.escape(chart.title)}" src="data:image/png;base64,{image}">\n'
+        f'<img alt="{html.escape(chart.title)}" src="{png_data_uri(chart.path)}">\n'
         f'<p class="caption">{html.escape(chart.caption)}</p>\n'
         + (f"<p>Missing values:</p><ul>{notes}</ul>\n" if notes else "")
         + tables
@@ -176,7 +181,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, to
 
 
 def main() -> int:
-    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
+    try:
+        con = connect_published()
+    except NoPublishedWarehouse as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    with con:
         files = build_report(con)
     print(f"Report: {files.html}")
     for warning in files.warnings:

@@ -74,8 +74,8 @@ def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
     json_path, text_path = out / "summary.json", out / "summary.txt"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     text_path.write_text(text, encoding="utf-8")
-    shutil.copyfile(json_path, paths.runs_dir() / "latest.json")
-    shutil.copyfile(text_path, paths.runs_dir() / "latest.txt")
+    shutil.copyfile(json_path, latest_json_path())
+    shutil.copyfile(text_path, latest_json_path().with_suffix(".txt"))
     return RunSummary(run_id, status, data, text, json_path, text_path)
 
 
@@ -86,9 +86,22 @@ def finish_without_run(status: str, detail: str | None = None) -> RunSummary:
 
 def load(run_id: str) -> RunSummary:
     out = paths.runs_dir() / run_id
-    data = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return RunSummary(run_id, data["status"], data, (out / "summary.txt").read_text(encoding="utf-8"),
-                      out / "summary.json", out / "summary.txt")
+    return _read(out / "summary.json", out / "summary.txt")
+
+
+def load_latest() -> RunSummary | None:
+    """The summary of the last refresh (runs/latest.*), None when none was recorded."""
+    json_path = latest_json_path()
+    return _read(json_path, json_path.with_suffix(".txt")) if json_path.is_file() else None
+
+
+def latest_json_path() -> Path:
+    return paths.runs_dir() / "latest.json"
+
+
+def _read(json_path: Path, text_path: Path) -> RunSummary:
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    return RunSummary(data["run_id"], data["status"], data, text_path.read_text(encoding="utf-8"), json_path, text_path)
 
 
 def render(data: dict) -> str:

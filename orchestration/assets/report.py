@@ -1,11 +1,8 @@
 """The analyst report as an asset: charts and the self-contained HTML page, built from the published warehouse."""
 
-import base64
-
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
-from warehouse import paths
+from warehouse.query import connect_published
 
 
 @asset(
@@ -24,15 +21,15 @@ from warehouse import paths
                 "written to warehouse.paths.reports_dir().",
 )
 def analyst_charts(context: AssetExecutionContext) -> MaterializeResult:
-    from warehouse.report import build_report  # matplotlib: imported when a report is drawn, not with the Definitions
+    from warehouse.report import build_report, png_data_uri  # matplotlib: imported when a report is drawn
 
     # Read-only: the published file is replaced by rename, never written in place, so reading never blocks a refresh.
-    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
+    with connect_published() as con:
         files = build_report(con)
     for warning in files.warnings:
         context.log.warning(warning)
     images = "\n\n".join(
-        f"**{chart.stem}**\n\n![{chart.stem}](data:image/png;base64,{base64.b64encode(chart.read_bytes()).decode('ascii')})"
+        f"**{chart.stem}**\n\n![{chart.stem}]({png_data_uri(chart)})"
         for chart in files.charts
     )
     warnings = "\n".join(f"- {warning}" for warning in files.warnings) or "none"

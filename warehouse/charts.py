@@ -21,6 +21,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from warehouse.run_summary import year_ranges  # noqa: E402
+
 UNIT_100M_YUAN = "100 million yuan"  # 亿元, spelled out so no CJK glyph is needed
 DPI = 110
 CAPTION_CHARS_PER_INCH = 17  # at the caption's 7.5 pt
@@ -107,21 +109,9 @@ def sources(con: duckdb.DuckDBPyConnection, sha256_sql: str) -> str:
     )
 
 
-def year_span(years) -> str:
-    """2010, 2011, 2012, 2016 -> '2010-2012, 2016'."""
-    years = sorted(int(y) for y in years)
-    runs: list[list[int]] = []
-    for year in years:
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
-
-
 def null_notes(frame: pd.DataFrame, value_column: str, reason_column: str, label: str) -> list[str]:
     missing = frame[frame[value_column].isna()]
-    return [f"{label} is NULL in {year_span(group['year'].unique())}: {reason if pd.notna(reason) else 'no reason recorded'}"
+    return [f"{label} is NULL in {year_ranges(group['year'].unique())}: {reason if pd.notna(reason) else 'no reason recorded'}"
             for reason, group in missing.groupby(reason_column, sort=False, dropna=False)]
 
 
@@ -323,7 +313,7 @@ def tech_net_outflow(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     notes = null_notes(frame, "net_outflow_100m_yuan", "null_reason", "Net outflow")
     unpublished = sorted(set(years) - set(frame.year))
     if unpublished:
-        notes.append(f"No row in marts.tech_market_balance for {year_span(unpublished)}: "
+        notes.append(f"No row in marts.tech_market_balance for {year_ranges(unpublished)}: "
                      "the yearbook back series do not publish these years")
     caption = f"Source: {sources(con, TECH_DOCUMENTS_SQL)}. Vintage: {vintage_rule(con)}."
     path = out_dir / "cluster_tech_net_outflow.png"

@@ -14,7 +14,6 @@ import duckdb
 from bench.synthetic_panel import LANDING_SCHEMA, SEEDS_DIR
 
 SCHEMA = "hand_sql_marts"
-MARTS = ("province_rd_ranking", "cluster_indicators", "cluster_stage_efficiency", "tech_market_balance")
 
 
 def _seeds_sql() -> str:
@@ -245,6 +244,9 @@ SELECT year, region_type, region, outflow_100m_yuan, inflow_100m_yuan,
     outflow_document_sha256s, inflow_document_sha256s
 FROM regions""",
 }
+
+
+MARTS = tuple(MART_SQL)
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, landing: str = LANDING_SCHEMA) -> None:

@@ -10,8 +10,9 @@ them `repeats` times. Targets: bulletin pages ≥ 50 /s, every bundled document 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from bench.timing import profile_to_file, spread
 from scrapers.registry import FEEDS
@@ -39,9 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     documents = [read_verified(r) for r in load_registry()]
-    counts: dict[str, int] = defaultdict(int)
-    for doc in documents:
-        counts[doc.record.feed] += 1
+    counts = Counter(doc.record.feed for doc in documents)
     parse_all(documents)  # warm-up: imports, layouts, the province seed
     passes = [parse_all(documents) for _ in range(args.repeats)]
 
@@ -49,14 +48,14 @@ def main() -> None:
     print(f"{len(documents)} bundled documents, {args.repeats} passes (min / median / max)")
     print(f"  all documents, one pass    {spread(totals)}   target < {ALL_DOCUMENTS_S_TARGET:.1f} s")
     print(f"  documents/s                {len(documents) / max(totals):.0f} / "
-          f"{len(documents) / sorted(totals)[len(totals) // 2]:.0f} / {len(documents) / min(totals):.0f}")
+          f"{len(documents) / statistics.median(totals):.0f} / {len(documents) / min(totals):.0f}")
     for feed in sorted(counts, key=lambda f: -sum(p[f] for p in passes)):
         per_pass = [p[feed] for p in passes]
-        rates = sorted(counts[feed] / s for s in per_pass)
+        rates = [counts[feed] / s for s in per_pass]
         print(f"  {feed:<22} {counts[feed]:>3} docs  {spread(per_pass)}   "
-              f"{rates[0]:.0f} / {rates[len(rates) // 2]:.0f} / {rates[-1]:.0f} docs/s")
-    bulletin_rates = sorted(counts[BULLETIN_FEED] / p[BULLETIN_FEED] for p in passes)
-    print(f"  bulletin pages/s (median)  {bulletin_rates[len(bulletin_rates) // 2]:.0f}   "
+              f"{min(rates):.0f} / {statistics.median(rates):.0f} / {max(rates):.0f} docs/s")
+    bulletin_rates = [counts[BULLETIN_FEED] / p[BULLETIN_FEED] for p in passes]
+    print(f"  bulletin pages/s (median)  {statistics.median(bulletin_rates):.0f}   "
           f"target ≥ {BULLETIN_PAGES_PER_S_TARGET}")
     if args.profile:
         print(f"profile: {profile_to_file(lambda: parse_all(documents), 'parsers_profile')}")

@@ -12,12 +12,11 @@ connection itself is timed separately. Target: p50 ≤ 50 ms for every question.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import duckdb
 
-from bench.timing import percentile, spread
+from bench.timing import percentile, spread, time_runs
 from warehouse import paths
 
 P50_TARGET_MS = 50
@@ -67,11 +66,7 @@ def main() -> None:
     if not args.database.exists():
         raise SystemExit(f"{args.database} does not exist: build the warehouse first (make run)")
 
-    connects = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        duckdb.connect(str(args.database), read_only=True).close()
-        connects.append(time.perf_counter() - start)
+    connects = time_runs(lambda: duckdb.connect(str(args.database), read_only=True).close(), args.runs, warmup=0)
     print(f"{args.database} ({args.database.stat().st_size / 2**20:.1f} MB), {args.runs} runs per query, "
           f"read-only; p50 target ≤ {P50_TARGET_MS} ms")
     print(f"  {'connect (read_only=True)':<40} {spread(connects, 'ms')} (min / median / max)")
@@ -79,11 +74,7 @@ def main() -> None:
     with duckdb.connect(str(args.database), read_only=True) as con:
         for question, sql in QUERIES.items():
             rows = len(con.execute(sql).df())  # warm-up: catalog, buffer cache
-            seconds = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                con.execute(sql).df()
-                seconds.append(time.perf_counter() - start)
+            seconds = time_runs(lambda sql=sql: con.execute(sql).df(), args.runs, warmup=0)
             p50, p95 = percentile(seconds, 50) * 1000, percentile(seconds, 95) * 1000
             mark = "" if p50 <= P50_TARGET_MS else "  over target"
             print(f"  {question:<40} {rows:>5} {p50:>8.2f} {p95:>8.2f} {max(seconds) * 1000:>8.2f}{mark}")

@@ -31,10 +31,10 @@ import time
 from pathlib import Path
 
 from bench.timing import OUT_DIR, render_session, self_time_summary, spread
+from orchestration.dagster_home import INSTANCE_SETTINGS
 from warehouse.paths import REPO_ROOT
 
 COLD_TARGET_S, NOOP_TARGET_S = 15.0, 1.5
-INSTANCE_SETTINGS = REPO_ROOT / "orchestration" / "dagster.yaml"
 TMPFS = Path("/dev/shm")
 
 
@@ -129,14 +129,14 @@ def floor_child() -> None:
     print(json.dumps(figures))
 
 
-def run_child(refreshes: int, home: Path, profile: Path | None = None, floor: bool = False) -> dict:
+def run_child(child_arguments: list[str], home: Path, profile: Path | None = None) -> dict:
+    """One measured process (`--child N` refreshes, or `--floor-child`) in `home`: its wall time and its figures."""
     dagster_home = (home / "dagster_home").resolve()  # a symlink to tmpfs in the tmpfs variant
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
            "WAREHOUSE_DUCKDB_PATH": str(home / "warehouse" / "innovation.duckdb")}
     prefix = [sys.executable] if profile is None else [
         str(Path(sys.executable).with_name("pyinstrument")), "-r", "pyisession", "-o", str(profile)]
     start = time.perf_counter()
-    child_arguments = ["--floor-child"] if floor else ["--child", str(refreshes)]
     done = subprocess.run([*prefix, "-m", "bench.refresh", *child_arguments], env=env, cwd=REPO_ROOT,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -184,20 +184,20 @@ def main() -> None:
     for _ in range(args.repeats):
         home = fresh_home()
         try:
-            cold = run_child(2, home)  # cold, then a warm no-op in the same process
-            noop = run_child(1, home)
+            cold = run_child(["--child", "2"], home)  # cold, then a warm no-op in the same process
+            noop = run_child(["--child", "1"], home)
         finally:
             remove_home(home)
         home = fresh_home()
         try:
-            for name, seconds in run_child(0, home, floor=True).items():
+            for name, seconds in run_child(["--floor-child"], home).items():
                 floors.setdefault(name, []).append(seconds)
         finally:
             remove_home(home)
         if TMPFS.is_dir():
             home = fresh_home(dagster_home_on_tmpfs=True)
             try:
-                on_tmpfs = run_child(1, home)
+                on_tmpfs = run_child(["--child", "1"], home)
             finally:
                 remove_home(home)
             cold_tmpfs_process.append(on_tmpfs["process_s"])
@@ -237,7 +237,7 @@ def main() -> None:
         home = fresh_home()
         session = OUT_DIR / "refresh_cold.pyisession"
         try:
-            run_child(1, home, profile=session)
+            run_child(["--child", "1"], home, profile=session)
         finally:
             remove_home(home)
         tree = OUT_DIR / "refresh_cold_profile.txt"

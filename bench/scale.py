@@ -45,6 +45,7 @@ from bench.mart_comparison import differences
 from bench.synthetic_panel import LANDING_SCHEMA, PanelShape, build_landing, default_path, generate, shape_for_rows
 from bench.timing import OUT_DIR, profile_to_file, spread
 from warehouse.paths import DBT_PROJECT_DIR
+from warehouse.publish import DBT_TARGET_VARIABLE
 
 MARTS = duckdb_marts.MARTS
 DBT_TARGET_DIR = OUT_DIR / "dbt_target"
@@ -87,8 +88,9 @@ def dbt_command(database: Path, target_dir: Path, variant: DbtVariant) -> tuple[
     command = [dbt, "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"), "--vars", json.dumps(variant.dbt_vars),
                "--exclude-resource-type", "test", "--select", *variant.select]
-    # profiles.yml reads the target file from the environment (a refresh's staging copy, or the warehouse).
-    env = {**os.environ, "DBT_BUILD_DUCKDB_PATH": str(database), "WAREHOUSE_DUCKDB_PATH": str(database)}
+    # profiles.yml reads the target file from the environment (a refresh's staging copy, or the warehouse); the
+    # fallback variable is set too, as dbt hashes every variable profiles.yml reads into its partial-parse state.
+    env = {**os.environ, DBT_TARGET_VARIABLE: str(database), "WAREHOUSE_DUCKDB_PATH": str(database)}
     return command, env
 
 

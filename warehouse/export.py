@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from warehouse import paths
-from warehouse.query import NoPublishedWarehouse, as_text, connect_published
+from warehouse.query import as_text, connect_published_or_exit
 
 MARTS_DOCS_DIR = paths.DBT_PROJECT_DIR / "models" / "marts"
 GUIDE = paths.REPO_ROOT / "docs" / "analyst_guide.md"
@@ -152,12 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="regenerate the data dictionary and example outputs in docs/analyst_guide.md")
     parser.add_argument("--out-dir", type=Path, default=None, help="default: warehouse.paths.exports_dir()")
     args = parser.parse_args(argv)
-    try:
-        con = connect_published()
-    except NoPublishedWarehouse as missing:
-        print(missing, file=sys.stderr)
-        return 2
-    with con:
+    with connect_published_or_exit() as con:
         if args.guide:
             update_guide(con)
             print(f"Regenerated the data dictionary and example outputs in {GUIDE}")

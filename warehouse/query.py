@@ -25,6 +25,15 @@ def connect_published() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def connect_published_or_exit() -> duckdb.DuckDBPyConnection:
+    """connect_published() for a command-line entry point: no published warehouse prints why and exits with 2."""
+    try:
+        return connect_published()
+    except NoPublishedWarehouse as missing:
+        print(missing, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def result_frame(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None) -> pd.DataFrame | None:
     """The rows `sql` returns (the first `limit` of them); None for a statement that returns no rows."""
     relation = con.sql(sql)
@@ -41,12 +50,7 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    try:
-        con = connect_published()
-    except NoPublishedWarehouse as missing:
-        print(missing, file=sys.stderr)
-        return 2
-    with con:
+    with connect_published_or_exit() as con:
         frame = result_frame(con, sys.argv[1])
     if frame is not None:
         print(as_text(frame))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from warehouse import charts, paths
 from warehouse.freshness import feed_status, warnings_for
-from warehouse.query import NoPublishedWarehouse, connect_published
+from warehouse.query import connect_published_or_exit
 
 REPORT_FILE = "innovation_report.html"
 INTEGER_SUFFIXES = ("_year", "_rank", "_count")  # the warehouse's column-name conventions
@@ -181,12 +181,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path | None = None, to
 
 
 def main() -> int:
-    try:
-        con = connect_published()
-    except NoPublishedWarehouse as missing:
-        print(missing, file=sys.stderr)
-        return 2
-    with con:
+    with connect_published_or_exit() as con:
         files = build_report(con)
     print(f"Report: {files.html}")
     for warning in files.warnings:

@@ -136,7 +136,7 @@ def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, 
     if result.not_modified:
         report.notes.append(f"{year}: 304 not modified ({result.url})")
         return
-    meta = _bulletin_meta(defaults, year, result)
+    meta = _bulletin_meta(feed, defaults, year, result)
     document = _candidate(result.content, result.final_url, **meta)
     rows = admit(feed, document)
     remember_fetch(year, result)
@@ -151,12 +151,16 @@ def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, 
     report.notes.append(f"{year}: stored {'a new version' if previous is not None else 'a new document'} {fetched}")
 
 
-def _bulletin_meta(defaults: dict, year: int, result: FetchResult) -> dict:
+def _edition(defaults: dict, data_year: int, publication_year: int) -> dict:
+    """Publisher, publication and table title of one edition, from the feed's defaults (publications.toml)."""
+    fill = {"data_year": data_year, "publication_year": publication_year}
+    return {"publisher": defaults["publisher"], "publication": defaults["publication"].format(**fill),
+            "table_title": defaults["table_title"].format(**fill), **fill}
+
+
+def _bulletin_meta(feed: Feed, defaults: dict, year: int, result: FetchResult) -> dict:
     return {
-        "feed": "nbs_rd_bulletin", "publisher": defaults["publisher"],
-        "publication": defaults["publication"].format(data_year=year, publication_year=year + 1),
-        "table_title": defaults["table_title"].format(data_year=year, publication_year=year + 1),
-        "data_year": year, "publication_year": year + 1, "copied_from": result.final_url,
+        "feed": feed.name, **_edition(defaults, year, year + 1), "copied_from": result.final_url,
         "archived_on": date.today().isoformat(), "official_url": result.final_url, "attributes": {},
         "received_at": result.fetched_at,
         "acquisition": {"url": result.url, "final_url": result.final_url, "status": result.status, "etag": result.etag,
@@ -245,13 +249,10 @@ def _drop_meta(feed: Feed, source: Path, content: bytes) -> dict:
     missing = [a for a in defaults.get("required_attributes", []) if a not in attributes]
     if missing:
         raise InboxRefusal(str(source), f"attributes {missing} in {sidecar_file.name}", "no such attributes")
-    fill = {"data_year": data_year, "publication_year": publication_year}
+    edition = _edition(defaults, data_year, publication_year)
     received_at = datetime.now(UTC).isoformat(timespec="seconds")
     return {
-        "feed": feed.name, "publisher": sidecar.get("publisher", defaults["publisher"]),
-        "publication": sidecar.get("publication", defaults["publication"].format(**fill)),
-        "table_title": sidecar.get("table_title", defaults["table_title"].format(**fill)),
-        "data_year": data_year, "publication_year": publication_year,
+        "feed": feed.name, **edition, **{k: sidecar[k] for k in ("publisher", "publication", "table_title") if k in sidecar},
         "copied_from": f"inbox drop {source.name}", "archived_on": date.today().isoformat(),
         "official_url": sidecar.get("official_url"), "attributes": attributes, "received_at": received_at,
         "acquisition": {"inbox_path": str(source), "received_at": received_at, "sidecar": bool(sidecar)},

@@ -28,6 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.timing import OUT_DIR, render_session, self_time_summary, spread
@@ -146,8 +149,9 @@ def run_child(child_arguments: list[str], home: Path, profile: Path | None = Non
     return {"process_s": wall, **figures}
 
 
-def fresh_home(dagster_home_on_tmpfs: bool = False) -> Path:
-    """A temporary directory with an empty warehouse/ and a new DAGSTER_HOME (on tmpfs if asked)."""
+@contextmanager
+def fresh_home(dagster_home_on_tmpfs: bool = False) -> Iterator[Path]:
+    """A temporary directory with an empty warehouse/ and a new DAGSTER_HOME (on tmpfs if asked), removed after."""
     home = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     if dagster_home_on_tmpfs:
         (home / "dagster_home").symlink_to(tempfile.mkdtemp(prefix="bench-refresh-dagster-", dir=TMPFS))
@@ -155,12 +159,30 @@ def fresh_home(dagster_home_on_tmpfs: bool = False) -> Path:
         (home / "dagster_home").mkdir()
     (home / "warehouse").mkdir()
     shutil.copy(INSTANCE_SETTINGS, home / "dagster_home" / "dagster.yaml")
-    return home
+    try:
+        yield home
+    finally:
+        shutil.rmtree((home / "dagster_home").resolve(), ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
-def remove_home(home: Path) -> None:
-    shutil.rmtree((home / "dagster_home").resolve(), ignore_errors=True)
-    shutil.rmtree(home, ignore_errors=True)
+# What is printed, in order: (label, key in the measured figures, target note).
+REPORT_LINES = [
+    ("cold, whole process", "cold", f"target ≤ {COLD_TARGET_S:.0f} s"),
+    ("  import orchestration.refresh", "cold import", ""),
+    ("  refresh() call", "cold refresh()", ""),
+    ("cold, DAGSTER_HOME on tmpfs", "tmpfs cold", ""),
+    ("  refresh() call", "tmpfs cold refresh()", ""),
+    ("floor: same work, no Dagster, process", "floor", ""),
+    ("  imports", "floor import_s", ""),
+    ("  parse, validate, load, re-validate", "floor work_s", ""),
+    ("  dbt build (subprocess)", "floor dbt_s", ""),
+    ("  record and publish", "floor publish_s", ""),
+    ("cold minus floor (Dagster's share)", "dagster share", ""),
+    ("no-op, same process (warm)", "warm no-op", f"target ≤ {NOOP_TARGET_S} s"),
+    ("no-op, new process", "new-process no-op", ""),
+    ("  refresh() call", "new-process no-op refresh()", ""),
+]
 
 
 def main() -> None:
@@ -177,56 +199,31 @@ def main() -> None:
         floor_child()
         return
 
-    cold_process, cold_refresh, imports, warm_noop, new_process_noop, noop_refresh = [], [], [], [], [], []
-    cold_tmpfs_process, cold_tmpfs_refresh = [], []
-    floors: dict[str, list[float]] = {}
+    seconds: dict[str, list[float]] = defaultdict(list)
     evidence = []
     for _ in range(args.repeats):
-        home = fresh_home()
-        try:
+        with fresh_home() as home:
             cold = run_child(["--child", "2"], home)  # cold, then a warm no-op in the same process
             noop = run_child(["--child", "1"], home)
-        finally:
-            remove_home(home)
-        home = fresh_home()
-        try:
-            for name, seconds in run_child(["--floor-child"], home).items():
-                floors.setdefault(name, []).append(seconds)
-        finally:
-            remove_home(home)
-        if TMPFS.is_dir():
-            home = fresh_home(dagster_home_on_tmpfs=True)
-            try:
-                on_tmpfs = run_child(["--child", "1"], home)
-            finally:
-                remove_home(home)
-            cold_tmpfs_process.append(on_tmpfs["process_s"])
-            cold_tmpfs_refresh.append(on_tmpfs["runs"][0]["refresh_s"])
+        with fresh_home() as home:
+            floor = run_child(["--floor-child"], home)
         first, warm = cold["runs"]
-        cold_process.append(cold["process_s"])
-        imports.append(cold["import_s"])
-        cold_refresh.append(first["refresh_s"])
-        warm_noop.append(warm["refresh_s"])
-        new_process_noop.append(noop["process_s"])
-        noop_refresh.append(noop["runs"][0]["refresh_s"])
+        measured = {"cold": cold["process_s"], "cold import": cold["import_s"], "cold refresh()": first["refresh_s"],
+                    "floor": floor["process_s"], **{f"floor {k}": v for k, v in floor.items() if k != "process_s"},
+                    "dagster share": cold["process_s"] - floor["process_s"], "warm no-op": warm["refresh_s"],
+                    "new-process no-op": noop["process_s"], "new-process no-op refresh()": noop["runs"][0]["refresh_s"]}
+        if TMPFS.is_dir():
+            with fresh_home(dagster_home_on_tmpfs=True) as home:
+                on_tmpfs = run_child(["--child", "1"], home)
+            measured |= {"tmpfs cold": on_tmpfs["process_s"], "tmpfs cold refresh()": on_tmpfs["runs"][0]["refresh_s"]}
+        for key, value in measured.items():
+            seconds[key].append(value)
         evidence.append((first, warm, noop["runs"][0]))
 
     print(f"refresh of the bundled documents, {args.repeats} fresh homes (min / median / max)")
-    print(f"  cold, whole process                  {spread(cold_process)}   target ≤ {COLD_TARGET_S:.0f} s")
-    print(f"    import orchestration.refresh       {spread(imports)}")
-    print(f"    refresh() call                     {spread(cold_refresh)}")
-    if cold_tmpfs_process:
-        print(f"  cold, DAGSTER_HOME on tmpfs          {spread(cold_tmpfs_process)}")
-        print(f"    refresh() call                     {spread(cold_tmpfs_refresh)}")
-    print(f"  floor: same work, no Dagster, process {spread(floors['process_s'])}")
-    for name, label in (("import_s", "imports"), ("work_s", "parse, validate, load, re-validate"),
-                        ("dbt_s", "dbt build (subprocess)"), ("publish_s", "record and publish")):
-        print(f"    {label:<35}{spread(floors[name])}")
-    dagster_share = [c - f for c, f in zip(cold_process, floors["process_s"], strict=True)]
-    print(f"  cold minus floor (Dagster's share)   {spread(dagster_share)}")
-    print(f"  no-op, same process (warm)           {spread(warm_noop)}   target ≤ {NOOP_TARGET_S} s")
-    print(f"  no-op, new process                   {spread(new_process_noop)}")
-    print(f"    refresh() call                     {spread(noop_refresh)}")
+    for label, key, target in REPORT_LINES:
+        if key in seconds:
+            print(f"  {label:<38}{spread(seconds[key])}   {target}".rstrip())
     first, warm, noop = evidence[-1]
     for name, run in (("cold", first), ("no-op, warm", warm), ("no-op, new process", noop)):
         print(f"  {name:<20} runs launched {run['runs_launched']}; materializations {run['materializations']}; "
@@ -234,12 +231,9 @@ def main() -> None:
               f"status {run['status']!r}")
     if args.profile:
         OUT_DIR.mkdir(parents=True, exist_ok=True)
-        home = fresh_home()
         session = OUT_DIR / "refresh_cold.pyisession"
-        try:
+        with fresh_home() as home:
             run_child(["--child", "1"], home, profile=session)
-        finally:
-            remove_home(home)
         tree = OUT_DIR / "refresh_cold_profile.txt"
         tree.write_text(render_session(session), encoding="utf-8")
         print(f"profile: {tree} (call tree), {session} (pyinstrument --load)")

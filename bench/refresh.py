@@ -128,6 +128,7 @@ def floor_child() -> None:
         build_state.record(con, build.run_id)
     build.publish()
     build.discard()
+    build.release()
     figures["publish_s"] = time.perf_counter() - start
     print(json.dumps(figures))
 

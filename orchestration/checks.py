@@ -19,6 +19,7 @@ from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse.freshness import feed_freshness
 from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
+from warehouse.plausibility import plausibility_warnings
 from warehouse.schemas import LANDING_MODELS, Landing
 
 
@@ -43,6 +44,25 @@ def pandera_check(table: str, model: type[Landing]) -> AssetChecksDefinition:
     return check
 
 
+def plausibility_check(table: str) -> AssetChecksDefinition:
+    @asset_check(asset=landing_key(table), name=f"{table}_is_plausible", blocking=False, pool=DUCKDB_POOL,
+                 description=f"Warns when a figure of landing.{table} is a sudden zero or jumps year on year beyond "
+                             "the band of warehouse/plausibility.py, unless the feed's layout lists it as a known jump "
+                             "that the source really prints.")
+    def check(context: AssetCheckExecutionContext, warehouse: WarehouseBuild) -> AssetCheckResult:
+        with warehouse.connection(context.run.run_id) as con:
+            rows = landed_rows(con, table)
+        warnings = plausibility_warnings(table, rows)
+        return AssetCheckResult(
+            passed=not warnings, severity=AssetCheckSeverity.WARN,
+            description=f"{len(warnings)} figure(s) look odd" if warnings else "no sudden zero, no jump beyond the band",
+            metadata={"warnings": MetadataValue.md("\n".join(f"- {w.message}" for w in warnings[:MAX_FAILURES_SHOWN])
+                                                   or "none"), "warnings_count": len(warnings)},
+        )
+
+    return check
+
+
 def freshness_check(feed: str) -> AssetChecksDefinition:
     @asset_check(asset=raw_key(feed), name=f"{feed}_is_current", blocking=False,
                  description=f"Warns when {feed}'s newest archived data year is older than its publication's release "
@@ -59,4 +79,5 @@ def freshness_check(feed: str) -> AssetChecksDefinition:
 
 
 pandera_checks = [pandera_check(table, model) for table, model in LANDING_MODELS.items()]
+plausibility_checks = [plausibility_check(table) for table in LANDING_MODELS]
 freshness_checks = [freshness_check(feed) for feed in LANDING_MODELS]

@@ -25,10 +25,17 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from warehouse import build_state, paths, run_summary
-from warehouse.archive import ACQUIRED, BUNDLED, load_registry
+from warehouse import build_state, inbox, paths, run_summary
+from warehouse.archive import ACQUIRED, BUNDLED, NotWithdrawable, load_registry, withdraw, withdrawn_sha256s
 from warehouse.changes import FAILED
-from warehouse.query import NoPublishedWarehouse, as_text, connect_published, result_frame
+from warehouse.query import (
+    NoPublishedWarehouse,
+    WarehouseUnavailable,
+    as_text,
+    connect_published,
+    result_frame,
+    unreadable_message,
+)
 
 MISSING_WAREHOUSE_EXIT = 2
 FAILURE_EXIT = 1
@@ -86,6 +93,7 @@ def progress_display(description: str) -> Iterator[Callable[[str], None]]:
 def refresh_command(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
     from orchestration.partitions import data_year_partitions
+    from orchestration.refresh import RefreshRefused, os_error_message
     from scrapers.registry import FEEDS
 
     unknown = sorted(set(args.feeds or ()) - set(FEEDS))
@@ -107,15 +115,33 @@ def refresh_command(args: argparse.Namespace) -> int:
         from orchestration.refresh import refresh
 
         retitle(f"Refreshing ({mode})")
-        result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild)
+        try:
+            result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild)
+        except RefreshRefused as refused:
+            print(f"Cannot refresh: {refused}", file=sys.stderr)
+            return FAILURE_EXIT
+        except OSError as error:
+            print(f"Cannot refresh: {os_error_message(error)}", file=sys.stderr)
+            return FAILURE_EXIT
     print(result.summary.text, end="")
     print(f"Refresh took {time.monotonic() - started:.0f} s.", file=sys.stderr)
     if result.success:
         return 0
     for step, reason in result.failures:
         print(f"Step {step} failed: {reason}", file=sys.stderr)
-    print(f"Nothing was published: {paths.duckdb_path()} is exactly as it was.", file=sys.stderr)
+    print(f"This run published nothing. {published_now()}", file=sys.stderr)
     return FAILURE_EXIT
+
+
+def published_now() -> str:
+    """What the published warehouse is now, by the run that published it (another run may have, meanwhile)."""
+    state = build_state.inspect_published()
+    if state.condition == build_state.MISSING:
+        return f"There is no published warehouse at {state.path} yet."
+    if state.record is None:
+        return f"{state.path} is as it was before this run."
+    return (f"{state.path} is the build run {state.record['run_id']} published at "
+            f"{state.record['published_at']:%Y-%m-%d %H:%M:%S %Z}.")
 
 
 # --- status ------------------------------------------------------------------------------------------------
@@ -191,21 +217,44 @@ def last_run_lines() -> list[str]:
     return lines
 
 
+def inbox_lines(feeds: list[str]) -> list[str]:
+    """What waits in the inbox and what sits in the quarantine, with what to do about each."""
+    waiting = [(feed, entry) for feed in feeds for entry in inbox.waiting(feed)]
+    strays = inbox.strays(feeds)
+    held = inbox.quarantined()
+    lines = [f"Inbox: {len(waiting)} waiting, {len(strays)} stray; quarantine: {len(held)}"]
+    for feed, entry in waiting:
+        state = "ready" if inbox.is_settled(entry) else "still being written"
+        lines.append(f"  waiting      inbox/{feed}/{inbox.display_name(entry.name)} ({state}): the next refresh takes it in")
+    lines += [f"  stray        {inbox.stray_reason(stray, feeds)} The next refresh moves it to the quarantine."
+              for stray in strays]
+    for drop in held:
+        lines.append(f"  quarantined  {drop.folder}/{drop.name} since {drop.quarantined_at}: {drop.reason}")
+    if held:
+        lines.append(f"  To clear the quarantine ({paths.quarantine_dir()}): fix a file and drop it into inbox/<feed>/ "
+                     "again (a drop of the same name that is archived replaces it), or delete it with its .reason.txt.")
+    return lines
+
+
 def status_command(args: argparse.Namespace) -> int:
     from scrapers.registry import FEEDS
     from warehouse.freshness import feed_status
 
     today = date.today()
     counts = archived_counts()
-    try:
-        con = connect_published()
-    except NoPublishedWarehouse as missing:
-        print(missing)
+    published = build_state.inspect_published()  # reads every table: a damaged file is found here, not halfway
+    if published.condition != build_state.READABLE:
+        problem = {build_state.MISSING: lambda: str(NoPublishedWarehouse(published.path))}.get(
+            published.condition, lambda: unreadable_message(published.path, duckdb.IOException(published.detail)))()
+        print(problem)
         print()
         print("\n".join(feed_lines(list(FEEDS), counts, None, {})))
         print()
+        print("\n".join(inbox_lines(list(FEEDS))))
+        print()
         print("\n".join(last_run_lines()))
-        return 0
+        return 0 if published.condition == build_state.MISSING else MISSING_WAREHOUSE_EXIT
+    con = connect_published()
     with con:
         status = feed_status(con, today)
         vintages = newest_year_vintages(con)
@@ -217,7 +266,36 @@ def status_command(args: argparse.Namespace) -> int:
           + (f": {', '.join(stale)})" if stale else ")"))
     print("\n".join(feed_lines(list(FEEDS), counts, status, vintages)))
     print()
+    print("\n".join(inbox_lines(list(FEEDS))))
+    print()
     print("\n".join(last_run_lines()))
+    return 0
+
+
+# --- archive -----------------------------------------------------------------------------------------------
+
+
+def archive_list_command(args: argparse.Namespace) -> int:
+    records = [r for r in load_registry() if not args.feed or r.feed == args.feed]
+    withdrawn = withdrawn_sha256s()
+    print(f"{'sha256':<{FINGERPRINT_SHOWN}}  {'archive':<8}  {'feed':<{run_summary.FEED_WIDTH - 2}}  edition  data  path")
+    for r in sorted(records, key=lambda r: (r.feed, r.data_year, r.received_order)):
+        print(f"{r.sha256[:FINGERPRINT_SHOWN]}  {r.archive:<8}  {r.feed:<{run_summary.FEED_WIDTH - 2}}  {r.publication_year:<7}  "
+              f"{r.data_year}  {r.path}")
+    if withdrawn:
+        shown = ", ".join(sorted(sha[:FINGERPRINT_SHOWN] for sha in withdrawn))
+        print(f"\n{len(withdrawn)} withdrawn document(s), not listed: {shown}")
+    return 0
+
+
+def archive_withdraw_command(args: argparse.Namespace) -> int:
+    try:
+        record = withdraw(args.document, args.reason)
+    except NotWithdrawable as refused:
+        print(f"Not withdrawn: {refused}", file=sys.stderr)
+        return FAILURE_EXIT
+    print(f"Withdrew {record.path} ({record.feed}, edition {record.publication_year}, data year {record.data_year}, "
+          f"sha256 {record.sha256}). The next `innovation refresh` rebuilds the warehouse without it.")
     return 0
 
 
@@ -231,9 +309,14 @@ def positive_int(text: str) -> int:
 
 
 def query_command(args: argparse.Namespace) -> int:
-    with connect_published() as con:
+    if not args.sql.strip():
+        print("Nothing to run: give one SQL statement, e.g. innovation query \"SHOW ALL TABLES\".", file=sys.stderr)
+        return FAILURE_EXIT
+    with connect_published(sandboxed=True) as con:
         try:
             frame = result_frame(con, args.sql, args.limit)
+        except duckdb.IOException:
+            raise  # the warehouse file, not the statement: main() names it
         except duckdb.Error as error:
             print(f"Query failed: {error}", file=sys.stderr)
             return FAILURE_EXIT
@@ -327,6 +410,25 @@ def parser() -> argparse.ArgumentParser:
         ["innovation status", "WAREHOUSE_DUCKDB_PATH=/tmp/w/innovation.duckdb innovation status"])
     status.set_defaults(run=status_command)
 
+    archive = add_command(
+        commands, "archive", "List the archived documents, or withdraw one that should not count.",
+        "The archive is every document the warehouse is built from: bundled in the repository (warehouse/raw/) or "
+        "acquired (fetched live, or dropped into the inbox; stored under warehouse/archive/). `list` shows them; "
+        "`withdraw` takes an acquired document out of what counts (its file stays, recorded as withdrawn), and the "
+        "next refresh rebuilds the warehouse without its rows. Dropping the same file again restores it.",
+        ["innovation archive list --feed csy_patent_grants",
+         'innovation archive withdraw 3f5a9c01d2e4 --reason "wrong edition in its sidecar"'])
+    archive_commands = archive.add_subparsers(dest="archive_command", required=True, metavar="<action>")
+    archive_list = archive_commands.add_parser("list", help="every archived document: sha256, archive, feed, edition, "
+                                                            "data year, path")
+    archive_list.add_argument("--feed", metavar="NAME", help="only this feed's documents")
+    archive_list.set_defaults(run=archive_list_command)
+    archive_withdraw = archive_commands.add_parser("withdraw", help="withdraw an acquired document")
+    archive_withdraw.add_argument("document", metavar="SHA256_OR_PATH",
+                                  help="its sha256 (or 8+ leading hex digits) or its archive path, as `list` shows")
+    archive_withdraw.add_argument("--reason", required=True, help="why, recorded with the withdrawal")
+    archive_withdraw.set_defaults(run=archive_withdraw_command)
+
     query = add_command(
         commands, "query", "Run one SQL statement on the published warehouse, read-only.",
         "Run SQL on a read-only connection to the published warehouse and print the result as a table (or CSV). "
@@ -366,8 +468,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except NoPublishedWarehouse as missing:
+    except WarehouseUnavailable as missing:
         print(missing, file=sys.stderr)
+        return MISSING_WAREHOUSE_EXIT
+    except duckdb.IOException as unreadable:  # a warehouse damaged past what opening it reads
+        print(unreadable_message(paths.duckdb_path(), unreadable), file=sys.stderr)
         return MISSING_WAREHOUSE_EXIT
     except BrokenPipeError:  # the reader went away (`innovation status | head`): stop without a traceback
         # Python flushes stdout once more at exit; pointing it at /dev/null keeps that flush quiet too.

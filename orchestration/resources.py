@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from packaging import version
@@ -33,10 +34,34 @@ from scrapers.http_client import FetchPolicy, HttpClient
 from warehouse.publish import StagedBuild
 
 DUCKDB_POOL = "duckdb_writer"
+# dbt through a launcher that ties it to this process (orchestration/dbt-tied-to-parent), where util-linux's
+# setpriv exists; the plain venv dbt elsewhere.
+VENV_DBT = Path(sys.executable).with_name("dbt")
+DBT_LAUNCHER = Path(__file__).with_name("dbt-tied-to-parent")
+
+
+def dbt_executable() -> str:
+    if shutil.which("setpriv") is None:
+        return str(VENV_DBT)
+    os.environ["INNOVATION_DBT_EXECUTABLE"] = str(VENV_DBT)  # read by the launcher, inherited by dbt's process
+    return str(DBT_LAUNCHER)
 
 
 class WarehouseBuild(ConfigurableResource):
-    """The run's staging warehouse: where landing, checks and dbt write; published at the end."""
+    """The run's staging warehouse: where landing, checks and dbt write; published at the end.
+
+    The run's lock (warehouse/publish.py) is taken when the run's resources are set up, before its first step
+    claims the duckdb_writer slot, and dropped when they are torn down: a run whose lock is free is dead
+    (orchestration/recovery.py).
+    """
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if context.run is not None:  # None when the resource is built outside a run (a sensor, a test)
+            StagedBuild(context.run.run_id).hold()
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if context.run is not None:
+            StagedBuild(context.run.run_id).release()
 
     def staged(self, run_id: str) -> StagedBuild:
         return StagedBuild(run_id)
@@ -103,5 +128,5 @@ def resources() -> dict:
         "acquisition": Acquisition(live=os.environ.get("WAREHOUSE_LIVE") == "1",
                                    nbs_base_url=os.environ.get("WAREHOUSE_NBS_BASE_URL") or None),
         # The venv's own dbt, not whatever `dbt` is first on PATH.
-        "dbt": PinnedDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+        "dbt": PinnedDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

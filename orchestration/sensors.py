@@ -26,33 +26,44 @@ from orchestration.jobs import everything_tags, feed_selection, materialize_ever
 from orchestration.resources import Acquisition
 from scrapers.nbs_bulletin_source import discover
 from scrapers.registry import FEEDS
-from warehouse import build_state, paths, run_summary
-from warehouse.archive import load_registry
+from warehouse import build_state, inbox, paths, run_summary
+from warehouse.archive import Pending, load_registry
 from warehouse.intake import YEAR_IN_NAME
-from warehouse.publish import StagedBuild
+from warehouse.publish import RunAlreadyBuilding, StagedBuild
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The bulletin for data year Y has appeared between August and October of Y+1; December catches late ones.
 RELEASE_WINDOW_MONTHS = frozenset(range(8, 13))
 
 
-def close_unpublished_run(run_id: str, failure: str | None) -> run_summary.RunSummary | None:
-    """A run that ended without publishing: write its summary and drop its staging copy.
+def close_unpublished_run(run_id: str, failure: str | None, failed_steps: list[str] = ()) -> run_summary.RunSummary | None:
+    """A run that ended without publishing: write its summary, settle the drops it took in, drop its staging copy.
 
     It failed (`failure` says how), found nothing new (same documents and code as the published build:
-    dbt and the publish step skipped), or did not include the publish step."""
+    dbt and the publish step skipped), or did not include the publish step. Its drops go back to the inbox,
+    unless a step after intake failed (then the failure may be theirs: they go to the quarantine with it).
+    Returns None when another process is closing (or reclaiming) the run, or nothing is left to close."""
     build = StagedBuild(run_id)
-    if not build.folder.exists():
-        return None  # published (the publish step closed it) or never started building
-    if failure:
-        summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED, failure)
-    elif build.exists and _unchanged(build):
-        summary = run_summary.finish(run_id, run_summary.UNCHANGED)
-    else:
-        summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED,
-                                     "The run did not include warehouse/published: nothing was published.")
-    build.discard()
-    return summary
+    try:
+        build.hold()  # whoever holds the run's lock closes it; a refresh reclaiming it meanwhile skips it
+    except RunAlreadyBuilding:
+        return None
+    try:
+        if not build.folder.exists():
+            return None  # published (the publish step closed it) or never started building
+        judged = failure is not None and any(not step.startswith("raw__") for step in failed_steps or ["?"])
+        drops = Pending(run_id).release(failure if judged else None)
+        if failure:
+            summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED, failure, notes=drops)
+        elif build.exists and _unchanged(build):
+            summary = run_summary.finish(run_id, run_summary.UNCHANGED, notes=drops)
+        else:
+            summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED,
+                                         "The run did not include warehouse/published: nothing was published.", notes=drops)
+        build.discard()
+        return summary
+    finally:
+        build.release()
 
 
 def _unchanged(build: StagedBuild) -> bool:
@@ -62,7 +73,8 @@ def _unchanged(build: StagedBuild) -> bool:
 
 @run_failure_sensor(description="A failed run: write its run summary (failed feeds and why) and drop its staging copy.")
 def summarize_failed_run(context: RunFailureSensorContext) -> None:
-    close_unpublished_run(context.dagster_run.run_id, f"The run failed: {context.failure_event.message}")
+    failed_steps = [event.step_key for event in context.get_step_failure_events()]
+    close_unpublished_run(context.dagster_run.run_id, f"The run failed: {context.failure_event.message}", failed_steps)
 
 
 @run_status_sensor(run_status=DagsterRunStatus.SUCCESS,
@@ -73,10 +85,11 @@ def summarize_unpublished_run(context: RunStatusSensorContext) -> None:
 
 
 def inbox_files() -> list[tuple[str, str, int, int]]:
-    """(feed, file name, bytes, mtime_ns) of every drop waiting in inbox/<feed>/, sidecars aside."""
+    """(feed, file name, bytes, mtime_ns) of every settled drop in inbox/<feed>/, sidecars aside: a file still
+    being copied is requested once it has settled, not before."""
     found = []
     for feed in FEEDS:
-        for entry in paths.inbox_drops(feed):
+        for entry in inbox.settled(feed):
             info = entry.stat(follow_symlinks=False)
             found.append((feed, entry.name, info.st_size, info.st_mtime_ns))
     return sorted(found)

@@ -7,6 +7,7 @@ names each column, edition by edition; this module holds no per-year branches.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import unicodedata
@@ -26,6 +27,15 @@ NOT_AVAILABLE = frozenset({"", "—", "-", "－", "…", "...", "——", "x", "
 UNIT_TOKENS = ("亿元", "万元", "千元", "%", "件", "项", "个")
 YEAR_IN_HEADER = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\.0)?(?!\d)")
 MIN_PROVINCES = 31  # a regional table lists all 31 provinces; fewer means a truncated or other table
+# How every real document prints a figure in a text cell: digits, an optional minus sign and decimal
+# part. No thousands separators and no exponent in any of the 73 bundled documents nor in the new
+# yearbook tables (shared sources, not yet parsed). Python's float() would also take 'Infinity',
+# 'nan', '1e400', '2.2e3' (a figure that lost its digits) and '1_000'.
+PLAIN_DECIMAL = re.compile(r"-?\d+(?:\.(?P<decimals>\d+))?")
+
+# NBS and the yearbooks list the provinces by GB code, the order of the seed provinces.csv: measured
+# on all 73 bundled documents and the 120 regional tables of the new yearbook files (shared sources).
+STATISTICAL_ORDER = "北京 11, 天津 12, … 新疆 65: by GB code"
 
 Grid = list[list[object]]
 
@@ -36,6 +46,9 @@ class ColumnSpec:
     aliases: tuple[str, ...]
     unit: str
     exclude: tuple[str, ...] = ()
+    # Decimals every text cell of the column prints, where the publication fixes them (the bulletin);
+    # None where editions differ.
+    printed_decimals: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,19 +61,21 @@ class Layout:
     year_columns_unit: str | None = None  # set for back-series tables with one column per year
     # Feed-specific vocabulary from the same file (e.g. tech-market directions), for the feed module.
     vocabulary: dict = field(default_factory=dict)
+    # Year-on-year jumps known to be printed so in the source, for warehouse/plausibility.py.
+    plausibility: dict = field(default_factory=dict)
 
 
 @cache
 def load_layout(feed: str) -> Layout:
     data = tomllib.loads((LAYOUT_DIR / f"{feed}.toml").read_text(encoding="utf-8"))
     columns = tuple(
-        ColumnSpec(field, tuple(spec["aliases"]), spec["unit"], tuple(spec.get("exclude", ())))
+        ColumnSpec(field, tuple(spec["aliases"]), spec["unit"], tuple(spec.get("exclude", ())), spec.get("printed_decimals"))
         for field, spec in data.get("columns", {}).items()
     )
-    own_keys = ("title_pattern", "document_type", "min_rows_per_year", "columns", "year_columns_unit")
+    own_keys = ("title_pattern", "document_type", "min_rows_per_year", "columns", "year_columns_unit", "plausibility")
     vocabulary = {k: v for k, v in data.items() if k not in own_keys}
     return Layout(feed, data["title_pattern"], data["document_type"], data["min_rows_per_year"], columns,
-                  data.get("year_columns_unit"), vocabulary)
+                  data.get("year_columns_unit"), vocabulary, data.get("plausibility", {}))
 
 
 @dataclass(frozen=True)
@@ -112,10 +127,10 @@ class RegionTable:
 
     def frame(self, columns: tuple[ColumnSpec, ...]) -> pd.DataFrame:
         """One row per region, one column per spec (values as printed, in the spec's unit)."""
-        found = {spec.field: self.column(spec) for spec in columns}
+        found = {spec: self.column(spec) for spec in columns}
         return pd.DataFrame([
             {"province_code": row.region.code, "province": row.region.name,
-             **{field: self.value(row, j) for field, j in found.items()}}
+             **{spec.field: self.value(row, j, spec.printed_decimals) for spec, j in found.items()}}
             for row in self.rows
         ])
 
@@ -130,21 +145,39 @@ class RegionTable:
             for row in self.rows for year, j in years.items()
         ])
 
-    def value(self, row: RegionRow, j: int) -> float | None:
-        return parse_number(row.cells[j] if j < len(row.cells) else "", self.document, row.region.name, self.headers[j])
+    def value(self, row: RegionRow, j: int, printed_decimals: int | None = None) -> float | None:
+        cell = row.cells[j] if j < len(row.cells) else ""
+        return parse_number(cell, self.document, row.region.name, self.headers[j], printed_decimals)
 
 
-def parse_number(cell: object, document: str, region: str, header: str) -> float | None:
+def parse_number(cell: object, document: str, region: str, header: str, printed_decimals: int | None = None) -> float | None:
+    """A cell's figure: a finite number, from a text cell printed as a plain decimal (with
+    `printed_decimals` decimals where the layout fixes them); None for a "no figure" mark."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if not math.isfinite(cell):
+            raise DocumentError(document, f"a finite number in column {header!r} for {region}", f"{cell!r}")
         return float(cell)
-    text = unicodedata.normalize("NFKC", str(cell)).strip().replace(",", "")
-    text = "".join(text.split())
+    text = "".join(unicodedata.normalize("NFKC", str(cell)).split())
     if text in NOT_AVAILABLE:
         return None
-    try:
-        return float(text)
-    except ValueError:
-        raise DocumentError(document, f"a number in column {header!r} for {region}", f"{str(cell)!r}") from None
+    plain = PLAIN_DECIMAL.fullmatch(text)
+    if not plain:  # not a number, or a number in a format the publications never print
+        try:
+            float(text.replace(",", ""))
+        except ValueError:
+            raise DocumentError(document, f"a number in column {header!r} for {region}", f"{str(cell)!r}") from None
+        raise DocumentError(document, f"a number in column {header!r} for {region} printed as a plain decimal "
+                                      "(digits and a decimal point, as the publications print figures)", f"{str(cell)!r}")
+    decimals = len(plain.group("decimals") or "")
+    if printed_decimals is not None and decimals != printed_decimals:
+        raise DocumentError(document, f"a figure with {_decimals(printed_decimals)} in column {header!r} for {region}, "
+                                      "as the publication prints every figure of that column",
+                            f"{str(cell)!r} ({_decimals(decimals)})")
+    return float(text)
+
+
+def _decimals(n: int) -> str:
+    return f"{n} decimal" + ("" if n == 1 else "s")
 
 
 def _first_region_row(grid: Grid) -> tuple[int, int] | None:
@@ -188,6 +221,7 @@ def _region_rows(grid: Grid, label_col: int, document: str) -> list[RegionRow]:
     r = rules()
     rows: list[RegionRow] = []
     seen: set[str] = set()
+    last_province: Region | None = None
     for row in grid:
         label = squash(row[label_col]) if label_col < len(row) else ""
         if not label:
@@ -203,6 +237,13 @@ def _region_rows(grid: Grid, label_col: int, document: str) -> list[RegionRow]:
         if region.code in seen:
             raise DocumentError(document, "each province once", f"a second row for {region.name}")
         seen.add(region.code)
+        if region.code != NATIONAL_CODE:
+            # A province out of the statistical order is a row whose label was swapped or mistyped; the
+            # national row and skipped subtotals may stand anywhere.
+            if last_province is not None and region.code < last_province.code:
+                raise DocumentError(document, f"provinces in the statistical order ({STATISTICAL_ORDER})",
+                                    f"{last_province.name} before {region.name}")
+            last_province = region
         rows.append(RegionRow(region, list(row)))
     provinces = len(seen - {NATIONAL_CODE})
     if provinces < MIN_PROVINCES or NATIONAL_CODE not in seen:

@@ -31,6 +31,8 @@ for _variable, _folder in (("WAREHOUSE_ARCHIVE_DIR", "archive"), ("WAREHOUSE_INB
                            ("WAREHOUSE_QUARANTINE_DIR", "quarantine")):
     os.environ[_variable] = str(_WORKER_DIR / _folder)
 os.environ.pop("WAREHOUSE_LIVE", None)
+# Drops written by a test are complete at once; tests/test_inbox.py sets a real settling time where it tests it.
+os.environ["WAREHOUSE_INBOX_SETTLE_SECONDS"] = "0"
 
 from warehouse import paths  # noqa: E402
 from warehouse.archive import load_registry  # noqa: E402

@@ -87,19 +87,21 @@ def test_document_without_its_table_fails_and_lands_nothing(raw_copy, loaded_db)
 
 def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
     """A bad row already in a landing table (written by anything but a validated load) fails the
-    blocking check, and the models downstream do not run."""
+    blocking check, and the models downstream do not run. (It names an archived document, or the load
+    would remove it as a row of no archived document.)"""
     from dagster import AssetKey, AssetSelection
 
     from orchestration.definitions import defs
 
     db = tmp_path / "w.duckdb"
     monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
+    archived = next(r.sha256 for r in load_registry() if r.feed == "nbs_rd_bulletin")
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)
         con.execute("""INSERT INTO landing.nbs_rd_bulletin BY NAME SELECT
             '11' AS province_code, '北京' AS province, 2005 AS data_year, 'nbs_rd_bulletin' AS feed,
-            'hand-edited' AS document_path, repeat('0', 64) AS document_sha256, 2006 AS publication_year,
-            382.1 AS rd_expenditure_100m_yuan, 61.7 AS rd_intensity_pct""")
+            'hand-edited' AS document_path, ? AS document_sha256, 2006 AS publication_year,
+            382.1 AS rd_expenditure_100m_yuan, 61.7 AS rd_intensity_pct""", [archived])
     published = db.read_bytes()
     bulletin = [AssetKey(["raw", "nbs_rd_bulletin"]), AssetKey(["landing", "nbs_rd_bulletin"])]
     selection = AssetSelection.assets(*bulletin) | AssetSelection.checks_for_assets(*bulletin) \

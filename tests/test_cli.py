@@ -202,4 +202,5 @@ def test_a_failed_refresh_names_each_failure_and_exits_1(tmp_path, monkeypatch, 
     captured = capsys.readouterr()
     assert captured.out == summary.text
     assert "Step landing_nbs_rd_bulletin failed: 2023.html: expected a 全国 row, found none" in captured.err
-    assert "Nothing was published" in captured.err and "Traceback" not in captured.err
+    assert "This run published nothing. There is no published warehouse at " in captured.err
+    assert "Traceback" not in captured.err

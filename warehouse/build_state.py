@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,12 +54,40 @@ def recorded(con: duckdb.DuckDBPyConnection) -> dict | None:
     return dict(zip(("documents", "code", "run_id", "published_at"), row[0], strict=True)) if row else None
 
 
+MISSING, READABLE, LOCKED, UNREADABLE = "missing", "readable", "locked", "unreadable"
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What the published warehouse file is: missing, readable (with its build record), locked for writing by
+    another process, or unreadable (truncated, damaged, not a DuckDB file)."""
+
+    path: Path
+    condition: str
+    detail: str = ""
+    record: dict | None = None
+
+
+def inspect_published() -> PublishedState:
+    """Open the published file read-only and read its build record and every table's row count, so a truncated
+    file is found here rather than halfway through a refresh."""
+    path = paths.duckdb_path()
+    if not path.is_file():
+        return PublishedState(path, MISSING)
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            record = recorded(con)
+            for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
+                con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()
+    except duckdb.Error as error:
+        condition = LOCKED if "Could not set lock" in str(error) else UNREADABLE
+        return PublishedState(path, condition, str(error).strip())
+    return PublishedState(path, READABLE, record=record)
+
+
 def published() -> dict | None:
-    """The build record of the published warehouse (None: no warehouse yet, or built before records)."""
-    if not paths.duckdb_path().is_file():
-        return None
-    with duckdb.connect(str(paths.duckdb_path()), read_only=True) as con:
-        return recorded(con)
+    """The build record of the published warehouse (None: no readable warehouse, or built before records)."""
+    return inspect_published().record
 
 
 def unchanged_since_published(con: duckdb.DuckDBPyConnection) -> bool:

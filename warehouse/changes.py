@@ -1,8 +1,9 @@
 """What a load changed, per feed and data year: the lines of the run summary.
 
-A year is `new` (nothing landed before), `unchanged` (the same documents), or `revised` (another
-document or a new version of one). For a revised year the rows of the current version of each
-document before and after are compared: added, removed, and changed with old and new values.
+A year is `new` (nothing landed before), `unchanged` (the same documents), `revised` (another
+document or a new version of one), or `withdrawn` (no archived document carries it any more). For a
+revised year the rows of the current version of each document before and after are compared: added,
+removed, and changed with old and new values.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported where rows are compared: a refresh with nothing new never loads it
     import pandas as pd
 
-NEW, UNCHANGED, REVISED, FAILED = "new", "unchanged", "revised", "failed"
+NEW, UNCHANGED, REVISED, FAILED, WITHDRAWN = "new", "unchanged", "revised", "failed", "withdrawn"
 # Provenance columns: they differ between versions by definition, so they are not compared.
 PROVENANCE_COLUMNS = ("feed", "document_path", "document_sha256", "publication_year")
 

@@ -1,5 +1,6 @@
 """Publication gates: what a document must pass before anything parsed from it is published.
 
+`check_edition` looks at the document's record (an edition that cannot carry its data year);
 `check_bytes` looks at the raw bytes before parsing (empty, oversized, wrong file type, a size jump
 against the previous version of the same document); `check_rows` looks at the parsed rows before
 validation (too few regions with a figure in a data year). A failure raises `GateError`, a
@@ -10,11 +11,14 @@ What each feed expects (its document type, its row floor) is data in its layout 
 from __future__ import annotations
 
 import io
+import tomllib
 import zipfile
+from datetime import date
 
 import pandas as pd
 
 from scrapers.errors import DocumentError
+from scrapers.http_client import SOURCES_DIR
 from scrapers.region_tables import load_layout
 
 # Far above any real document: the largest bundled one is the 2022 bulletin page at 395,050 bytes
@@ -54,6 +58,18 @@ class GateError(DocumentError):
         super().__init__(document, expected, found)
         self.gate = gate
         self.args = (f"{self.args[0]} (publication gate: {gate})",)
+
+
+def check_edition(feed_name: str, document: str, data_year: int, publication_year: int) -> None:
+    """Refuse an edition that cannot exist: the publication carrying data year Y appears in Y + its lag
+    (scrapers/sources/publications.toml), and not after this year. A sidecar claiming otherwise would make its
+    figures another vintage of the year (the earliest, when it claims an edition before the real one)."""
+    lag = tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8"))[feed_name]["publication_lag_years"]
+    expected = data_year + lag
+    if publication_year != expected or publication_year > date.today().year:
+        raise GateError(document, f"the edition of {expected} (data year {data_year} + {lag}: the edition that carries "
+                                  f"it), published by {date.today().year}",
+                        f"publication year {publication_year}", gate="edition")
 
 
 def sniff(content: bytes) -> str:

@@ -1,18 +1,17 @@
-"""Intake: documents that enter the archive during a refresh, fetched live or dropped into the inbox.
+"""Intake: documents that enter a refresh, fetched live or dropped into the inbox.
 
 Both paths end in `admit`: the document must pass the gates, parse, and validate against its feed's
-landing model before it is stored (content-addressed, immutable; warehouse/archive.py). A dropped
-file that fails is moved to the quarantine folder with a `.reason.txt` beside it; a fetched page that
-fails is refused with a named error. Either way nothing of it is archived or landed.
+landing model in memory. An admitted document is then held by the run (warehouse/archive.py:
+`Pending`) and enters the archive only when that run publishes. A dropped file that fails is moved to
+the quarantine folder with a `.reason.txt` beside it; a fetched page that fails is refused with a named
+error. Either way nothing of it is archived or landed.
 
-Inbox layout: `inbox/<feed>/<file>`, optionally with `<file>.toml` beside it (see docs/inbox.md):
-data_year, publication_year, publication, table_title, attributes. Defaults per feed come from
-scrapers/sources/publications.toml.
+Inbox layout: `inbox/<feed>/<file>`, optionally with `<file>.toml` beside it (see docs/inbox.md),
+validated by `Sidecar`. Defaults per feed come from scrapers/sources/publications.toml.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -20,30 +19,34 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from scrapers.errors import DocumentError
 from scrapers.feed import Feed
 from scrapers.http_client import SOURCES_DIR, FetchResult, HttpClient
 from scrapers.nbs_bulletin_source import BulletinNotFound, fetch_bulletin, listed_urls
-from warehouse import paths
+from warehouse import inbox, paths
 from warehouse.archive import (
+    Pending,
     ProvenanceRecord,
     RawDocument,
+    last_fetch,
     newest_version,
     read_verified,
     sha256_of,
-    store_acquired,
 )
 from warehouse.changes import PROVENANCE_COLUMNS
 from warehouse.gates import MAX_DOCUMENT_BYTES
 from warehouse.landing import LandingValidationError, parse_document, validated
 
 PUBLICATIONS_FILE = SOURCES_DIR / "publications.toml"
-FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch per year
 SUFFIX_BY_TYPE = {"html": ".html", "xls": ".xls", "xlsx": ".xlsx"}
 YEAR_IN_NAME = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+# A sidecar is a few lines of TOML; anything larger is not one (and is never read whole).
+MAX_SIDECAR_BYTES = 64 * 1024
 
 
 @dataclass
@@ -59,15 +62,15 @@ def publication_defaults(feed: str) -> dict:
     return tomllib.loads(PUBLICATIONS_FILE.read_text(encoding="utf-8"))[feed]
 
 
-def previous_size(candidate: ProvenanceRecord) -> int | None:
+def previous_size(candidate: ProvenanceRecord, pending_run: str | None) -> int | None:
     """Bytes of the newest archived version of the same document, for the size-change gate."""
-    previous = newest_version(candidate.document_key, other_than=candidate.sha256)
+    previous = newest_version(candidate.document_key, other_than=candidate.sha256, pending_run=pending_run)
     return previous.bytes if previous else None
 
 
-def admit(feed: Feed, document: RawDocument) -> pd.DataFrame:
+def admit(feed: Feed, document: RawDocument, pending_run: str | None = None) -> pd.DataFrame:
     """Gates, parse and validate in memory; the landing rows, or DocumentError / LandingValidationError."""
-    frame = parse_document(feed, document, previous_bytes=previous_size(document.record))
+    frame = parse_document(feed, document, previous_bytes=previous_size(document.record, pending_run))
     return validated(feed, [frame], [document.record.path])
 
 
@@ -76,11 +79,12 @@ def figures(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.drop(columns=list(PROVENANCE_COLUMNS)).sort_values(["data_year", "province_code"]).reset_index(drop=True)
 
 
-def newest_version_figures(feed: Feed, candidate: ProvenanceRecord) -> pd.DataFrame | None:
-    newest = newest_version(candidate.document_key)
+def newest_version_figures(feed: Feed, candidate: ProvenanceRecord, pending_run: str) -> pd.DataFrame | None:
+    newest = newest_version(candidate.document_key, pending_run=pending_run)
     if newest is None:
         return None
-    return figures(validated(feed, [parse_document(feed, read_verified(newest))], [newest.path]))
+    document = read_verified(newest, pending_run=pending_run)
+    return figures(validated(feed, [parse_document(feed, document)], [newest.path]))
 
 
 def _candidate(content: bytes, name: str, **meta) -> RawDocument:
@@ -88,38 +92,25 @@ def _candidate(content: bytes, name: str, **meta) -> RawDocument:
     return RawDocument(record, content)
 
 
+def _edition(defaults: dict, data_year: int, publication_year: int) -> dict:
+    """Publisher, publication and table title of one edition, from the feed's defaults (publications.toml)."""
+    fill = {"data_year": data_year, "publication_year": publication_year}
+    return {"publisher": defaults["publisher"], "publication": defaults["publication"].format(**fill),
+            "table_title": defaults["table_title"].format(**fill), **fill}
+
+
 # --- live: the NBS bulletin ---------------------------------------------------------------------
 
-def _fetch_state() -> tuple[Path, dict]:
-    state_file = paths.archive_dir() / FETCH_STATE_FILE
-    return state_file, json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
-
-
-def last_fetch(data_year: int) -> dict | None:
-    """ETag / Last-Modified of the last successful fetch of this year's bulletin, for a conditional GET."""
-    return _fetch_state()[1].get(str(data_year))
-
-
-def remember_fetch(data_year: int, result: FetchResult) -> None:
-    """Kept also when the page was not stored (same figures), so the next fetch can be conditional."""
-    state_file, state = _fetch_state()
-    state[str(data_year)] = {"url": result.final_url, "etag": result.etag, "last_modified": result.last_modified,
-                             "fetched_at": result.fetched_at}
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    temporary = state_file.with_suffix(".partial")
-    temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    os.replace(temporary, state_file)
-
-
-def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, base_url: str | None = None) -> IntakeReport:
-    """Fetch each year's bulletin; store what is new. A fetch or admission failure raises (named error)."""
+def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, run_id: str,
+                    base_url: str | None = None) -> IntakeReport:
+    """Fetch each year's bulletin; hold what is new for the run. A fetch or admission failure raises (named error)."""
     defaults = publication_defaults(feed.name)
     report = IntakeReport()
     wanted = [y for y in years if y >= defaults["live_from_data_year"]]
     listed = listed_urls(client, base_url=base_url) if wanted else {}  # the listing once for all years
     for year in wanted:
         try:
-            _fetch_one(feed, year, client, base_url, defaults, report, listed)
+            _fetch_one(feed, year, client, base_url, defaults, report, listed, Pending(run_id))
         except (DocumentError, LandingValidationError) as exc:  # fetch, gate, parse, validation: all name the document
             exc.data_year = year  # the run summary files the failure under this year
             raise
@@ -127,7 +118,7 @@ def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, base_url: 
 
 
 def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, defaults: dict,
-               report: IntakeReport, listed: dict[int, str]) -> None:
+               report: IntakeReport, listed: dict[int, str], pending: Pending) -> None:
     try:
         result = fetch_bulletin(client, year, last_fetch(year), base_url=base_url, known_urls=listed)
     except BulletinNotFound as exc:
@@ -138,31 +129,27 @@ def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, 
         return
     meta = _bulletin_meta(feed, defaults, year, result)
     document = _candidate(result.content, result.final_url, **meta)
-    rows = admit(feed, document)
-    remember_fetch(year, result)
+    rows = admit(feed, document, pending.run_id)
+    validators = {"url": result.final_url, "etag": result.etag, "last_modified": result.last_modified,
+                  "fetched_at": result.fetched_at}
     fetched = f"from {result.final_url} (HTTP {result.status}, {result.detected_charset})"
-    previous = newest_version_figures(feed, document.record)
+    previous = newest_version_figures(feed, document.record, pending.run_id)
     if previous is not None and previous.equals(figures(rows)):
         # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
+        pending.remember_fetch(year, validators, stored=False)
         report.notes.append(f"{year}: same figures as the archived version {fetched}")
         return
-    record, _ = store_acquired(result.content, ".html", **meta)
+    record, _ = pending.store(result.content, ".html", **meta)
+    pending.remember_fetch(year, validators, stored=True)
     report.stored.append(record)
-    report.notes.append(f"{year}: stored {'a new version' if previous is not None else 'a new document'} {fetched}")
-
-
-def _edition(defaults: dict, data_year: int, publication_year: int) -> dict:
-    """Publisher, publication and table title of one edition, from the feed's defaults (publications.toml)."""
-    fill = {"data_year": data_year, "publication_year": publication_year}
-    return {"publisher": defaults["publisher"], "publication": defaults["publication"].format(**fill),
-            "table_title": defaults["table_title"].format(**fill), **fill}
+    report.notes.append(f"{year}: took in {'a new version' if previous is not None else 'a new document'} {fetched}")
 
 
 def _bulletin_meta(feed: Feed, defaults: dict, year: int, result: FetchResult) -> dict:
     return {
-        "feed": feed.name, **_edition(defaults, year, year + 1), "copied_from": result.final_url,
-        "archived_on": date.today().isoformat(), "official_url": result.final_url, "attributes": {},
-        "received_at": result.fetched_at,
+        "feed": feed.name, **_edition(defaults, year, year + defaults["publication_lag_years"]),
+        "copied_from": result.final_url, "archived_on": date.today().isoformat(), "official_url": result.final_url,
+        "attributes": {}, "received_at": result.fetched_at,
         "acquisition": {"url": result.url, "final_url": result.final_url, "status": result.status, "etag": result.etag,
                         "last_modified": result.last_modified, "content_type": result.content_type,
                         "declared_charset": result.declared_charset, "detected_charset": result.detected_charset},
@@ -175,8 +162,40 @@ class InboxRefusal(DocumentError):
     """A dropped file that is not taken in (unsafe, too large, no metadata); moved to quarantine."""
 
 
-def receive_inbox(feed: Feed) -> IntakeReport:
-    """Take in every file in inbox/<feed>/; quarantine each one that fails (the report lists why)."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Year = Annotated[int, Field(ge=1900, le=2100)]
+
+
+class Sidecar(BaseModel):
+    """`<file>.toml` beside a drop: what the file name cannot say. Types are strict (a year is a TOML integer,
+    not the string "2022") and unknown keys are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    data_year: Year | None = None
+    publication_year: Year | None = None
+    publisher: Text | None = None
+    publication: Text | None = None
+    table_title: Text | None = None
+    official_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    attributes: dict[str, Text] = {}
+
+
+def sidecar_problems(error: ValidationError) -> str:
+    """Pydantic's errors in one line of plain words: which key, what was expected, what was found."""
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(the file)"
+        found = item.get("input")
+        shown = f" (found {found!r})" if item["type"] != "missing" and not isinstance(found, dict) else ""
+        message = "not a key a sidecar may carry" if item["type"] == "extra_forbidden" else item["msg"].lower()
+        problems.append(f"{key}: {message}{shown}")
+    return "; ".join(problems)
+
+
+def receive_inbox(feed: Feed, run_id: str) -> IntakeReport:
+    """Take in every settled file in inbox/<feed>/ for the run; quarantine each one that fails (the report
+    lists why). A file still being written is left for a later refresh."""
     report = IntakeReport()
     folder = paths.inbox_dir() / feed.name
     if not folder.is_dir():
@@ -185,28 +204,56 @@ def receive_inbox(feed: Feed) -> IntakeReport:
         report.refused.append(InboxRefusal(str(folder), f"a folder inside {paths.inbox_dir()}",
                                            f"a link to {folder.resolve()}, outside the inbox (not read)"))
         return report
-    for entry in paths.inbox_drops(feed.name):
+    pending = Pending(run_id)
+    for entry in inbox.waiting(feed.name):
         source = Path(entry.path)
-        try:
-            content = _read_dropped(entry, folder)
-            meta = _drop_meta(feed, source, content)
-            document = _candidate(content, f"inbox/{feed.name}/{entry.name}", **meta)
-            admit(feed, document)
-            suffix = SUFFIX_BY_TYPE.get(source.suffix.lower().lstrip("."), source.suffix.lower())
-            record, new = store_acquired(content, suffix, **meta)
-        except DocumentError as exc:  # includes gate and validation failures
-            quarantine(source, str(exc))
-            report.refused.append(exc)
+        name = inbox.display_name(entry.name)
+        if not inbox.is_settled(entry):
+            report.notes.append(f"left {name} in the inbox: written {inbox.seconds_since_written(entry):.0f} s ago, "
+                                f"maybe still being copied; a refresh takes it once it is {inbox.settle_seconds():.0f} s old")
             continue
-        except ValueError as exc:  # LandingValidationError and malformed sidecars
-            quarantine(source, str(exc))
-            report.refused.append(DocumentError(str(source), "a valid document", str(exc)))
+        try:
+            if not inbox.is_utf8(entry.name):
+                raise InboxRefusal(f"inbox/{feed.name}/{name}", "a file name in UTF-8",
+                                   "a name with other bytes (shown as \\x escapes); rename the file and drop it again")
+            content = _read_dropped(entry, folder)
+            meta = _drop_meta(feed, source)
+            document = _candidate(content, f"inbox/{feed.name}/{entry.name}", **meta)
+            admit(feed, document, run_id)
+            suffix = SUFFIX_BY_TYPE.get(source.suffix.lower().lstrip("."), source.suffix.lower())
+            record, new = pending.store(content, suffix, **meta)
+        except Exception as exc:  # noqa: BLE001 - a drop never stops the refresh: whatever it does, it is quarantined
+            refusal = exc if isinstance(exc, DocumentError) else DocumentError(
+                f"inbox/{feed.name}/{name}", "a document the feed can read", f"{type(exc).__name__}: {exc}")
+            inbox.quarantine(source, str(refusal))
+            report.refused.append(refusal)
             continue
         if new:
+            pending.hold_drop(source, feed.name)
             report.stored.append(record)
-        report.notes.append(f"received {entry.name}: {'stored' if new else 'already archived'} as {record.path}")
-        _remove_with_sidecar(source)
+            report.notes.append(f"took in {name}: archived as {record.path} once this refresh publishes")
+        else:
+            inbox.remove_with_sidecar(source)
+            report.notes.append(f"received {name}: already archived as {record.path}")
     return report
+
+
+def _read_bounded(path: str, expected: str, limit: int) -> bytes:
+    """A regular file's bytes, opened without following links and refused above `limit` before reading."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # a file swapped for a link after the checks is still refused
+    except OSError as exc:
+        raise InboxRefusal(inbox.display_name(path), expected, f"a file that cannot be opened ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InboxRefusal(inbox.display_name(path), expected, "a special file")
+        if info.st_size > limit:
+            raise InboxRefusal(inbox.display_name(path), f"{expected} of at most {limit:,} bytes", f"{info.st_size:,} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
@@ -217,68 +264,54 @@ def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
         raise InboxRefusal(entry.path, "a regular file", "a directory or special file")
     if Path(entry.path).resolve().parent != folder.resolve():
         raise InboxRefusal(entry.path, f"a file inside {folder}", "a path leading elsewhere")
-    # O_NOFOLLOW: a file swapped for a link after the checks above is still refused.
-    fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InboxRefusal(entry.path, "a regular file", "a special file")
-        if info.st_size > MAX_DOCUMENT_BYTES:
-            raise InboxRefusal(entry.path, f"at most {MAX_DOCUMENT_BYTES:,} bytes", f"{info.st_size:,} bytes")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(MAX_DOCUMENT_BYTES + 1)
-    finally:
-        os.close(fd)
+    return _read_bounded(entry.path, "a regular file", MAX_DOCUMENT_BYTES)
 
 
-def _drop_meta(feed: Feed, source: Path, content: bytes) -> dict:
-    """Provenance of a dropped file: its sidecar, else the year in its name and the feed's defaults."""
-    sidecar_file = sidecar_of(source)
+def read_sidecar(sidecar_file: Path, feed: str) -> Sidecar:
+    if os.path.islink(sidecar_file):
+        raise InboxRefusal(str(sidecar_file), "a sidecar that is a regular file", "a symbolic link (links are never followed)")
+    if not os.path.lexists(sidecar_file):
+        return Sidecar()
+    raw = _read_bounded(str(sidecar_file), "a TOML sidecar", MAX_SIDECAR_BYTES)
     try:
-        sidecar = tomllib.loads(sidecar_file.read_text(encoding="utf-8")) if sidecar_file.is_file() else {}
+        data = tomllib.loads(raw.decode("utf-8"))
+        sidecar = Sidecar.model_validate(data)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InboxRefusal(str(sidecar_file), "a TOML metadata file", f"unreadable TOML ({exc})") from None
+        raise InboxRefusal(str(sidecar_file), "a TOML sidecar in UTF-8", f"unreadable TOML ({exc})") from None
+    except ValidationError as exc:
+        raise InboxRefusal(str(sidecar_file), "a sidecar with the keys and types of docs/inbox.md",
+                           sidecar_problems(exc)) from None
+    allowed = publication_defaults(feed).get("attribute_values", {})
+    for key, value in sidecar.attributes.items():
+        if key not in allowed:
+            raise InboxRefusal(str(sidecar_file), f"attributes of feed {feed}: {sorted(allowed) or 'none'}",
+                               f"attribute {key!r}")
+        if value not in allowed[key]:
+            raise InboxRefusal(str(sidecar_file), f"attribute {key} one of {allowed[key]}", f"{value!r}")
+    return sidecar
+
+
+def _drop_meta(feed: Feed, source: Path) -> dict:
+    """Provenance of a dropped file: its sidecar, else the year in its name and the feed's defaults."""
+    sidecar_file = inbox.sidecar_of(source)
+    sidecar = read_sidecar(sidecar_file, feed.name)
     defaults = publication_defaults(feed.name)
     year_match = YEAR_IN_NAME.search(source.stem)
-    data_year = sidecar.get("data_year") or (int(year_match.group()) if year_match else None)
+    data_year = sidecar.data_year or (int(year_match.group()) if year_match else None)
     if data_year is None:
         raise InboxRefusal(str(source), "a data year: in the file name (e.g. 2023.xls) or data_year in "
                            f"{sidecar_file.name}", "neither")
-    publication_year = sidecar.get("publication_year", data_year + 1)
-    attributes = {**defaults.get("attributes", {}), **sidecar.get("attributes", {})}
-    missing = [a for a in defaults.get("required_attributes", []) if a not in attributes]
+    publication_year = sidecar.publication_year or data_year + defaults["publication_lag_years"]
+    attributes = {**defaults.get("attributes", {}), **sidecar.attributes}
+    missing = [a for a in defaults.get("attribute_values", {}) if a not in attributes]
     if missing:
         raise InboxRefusal(str(source), f"attributes {missing} in {sidecar_file.name}", "no such attributes")
     edition = _edition(defaults, data_year, publication_year)
     received_at = datetime.now(UTC).isoformat(timespec="seconds")
     return {
-        "feed": feed.name, **edition, **{k: sidecar[k] for k in ("publisher", "publication", "table_title") if k in sidecar},
+        "feed": feed.name, **edition,
+        **{k: getattr(sidecar, k) for k in ("publisher", "publication", "table_title") if getattr(sidecar, k)},
         "copied_from": f"inbox drop {source.name}", "archived_on": date.today().isoformat(),
-        "official_url": sidecar.get("official_url"), "attributes": attributes, "received_at": received_at,
-        "acquisition": {"inbox_path": str(source), "received_at": received_at, "sidecar": bool(sidecar)},
+        "official_url": sidecar.official_url, "attributes": attributes, "received_at": received_at,
+        "acquisition": {"inbox_path": str(source), "received_at": received_at, "sidecar": os.path.lexists(sidecar_file)},
     }
-
-
-def quarantine(source: Path, reason: str) -> Path:
-    """Move a refused drop (and its sidecar) to quarantine/<feed>/, with the reason beside it."""
-    feed_dir = paths.quarantine_dir() / source.parent.name
-    feed_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = feed_dir / f"{stamp}-{source.name}"
-    os.rename(source, target)  # renames a link itself, never its target
-    sidecar = sidecar_of(source)
-    if sidecar.is_file() and not sidecar.is_symlink():
-        os.rename(sidecar, sidecar_of(target))
-    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
-    return target
-
-
-def sidecar_of(source: Path) -> Path:
-    return source.with_name(source.name + paths.SIDECAR_SUFFIX)
-
-
-def _remove_with_sidecar(source: Path) -> None:
-    source.unlink()
-    sidecar = sidecar_of(source)
-    if sidecar.is_file():
-        sidecar.unlink()

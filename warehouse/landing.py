@@ -16,8 +16,8 @@ import pandera.errors
 
 from scrapers.feed import Feed
 from warehouse.archive import ProvenanceRecord, RawDocument, read_verified
-from warehouse.changes import YearOutcome, compare_year, current_rows
-from warehouse.gates import check_bytes, check_rows
+from warehouse.changes import WITHDRAWN, YearOutcome, compare_year, current_rows
+from warehouse.gates import check_bytes, check_edition, check_rows
 from warehouse.schemas import LANDING_MODELS, Landing
 
 SCHEMA = "landing"
@@ -77,6 +77,7 @@ class ParsedBatch:
 def parse_document(feed: Feed, document: RawDocument, previous_bytes: int | None = None) -> pd.DataFrame:
     """Gate and parse one document into landing rows (not yet validated); raises DocumentError."""
     record = document.record
+    check_edition(feed.name, record.path, record.data_year, record.publication_year)
     check_bytes(feed.name, record.path, document.content, previous_bytes=previous_bytes)
     frame = feed.parse(document)
     check_rows(feed.name, record.path, frame)
@@ -95,9 +96,9 @@ def validated(feed: Feed, frames: list[pd.DataFrame], documents: list[str]) -> p
         raise LandingValidationError(feed.name, documents, failure_table(exc, rows)) from None
 
 
-def parse_documents(feed: Feed, records: list[ProvenanceRecord]) -> ParsedBatch:
+def parse_documents(feed: Feed, records: list[ProvenanceRecord], pending_run: str | None = None) -> ParsedBatch:
     """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError."""
-    frames = [parse_document(feed, read_verified(record)) for record in records]
+    frames = [parse_document(feed, read_verified(record, pending_run=pending_run)) for record in records]
     return ParsedBatch(feed.name, records, validated(feed, frames, [r.path for r in records]))
 
 
@@ -109,14 +110,18 @@ def failure_table(exc: pandera.errors.SchemaErrors, rows: pd.DataFrame) -> pd.Da
     return located.drop(columns="index").drop_duplicates().astype(str).reset_index(drop=True)
 
 
-def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | None = None) -> list[YearOutcome]:
+def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | None = None,
+         archived: set[str] | None = None) -> list[YearOutcome]:
     """Replace the feed's rows for `years` (all its rows when None) in one transaction; say what changed.
 
-    Scoping by year rather than by document means a document withdrawn from the archive takes its
-    rows with it, and loading the same documents twice leaves the table as it was. Every version of
-    a document lands; the vintage rule in dbt picks the one the marts use.
+    Rows of documents no longer archived (`archived`: the sha256 of every archived document of the feed;
+    withdrawn ones are not among them) go too, whatever their year. Loading the same documents twice
+    leaves the table as it was. Every version of a document lands; the vintage rule in dbt picks the one
+    the marts use.
     """
     scope, params = ("data_year IN (SELECT unnest(?))", [years]) if years is not None else ("true", [])
+    if archived is not None:
+        scope, params = f"({scope} OR document_sha256 NOT IN (SELECT unnest(?)))", [*params, sorted(archived)]
     table = f"{SCHEMA}.{batch.feed}"
     before = con.execute(f"SELECT * FROM {table} WHERE {scope}", params).df()
     before_documents = con.execute(
@@ -147,9 +152,13 @@ def year_outcomes(batch: ParsedBatch, before: pd.DataFrame, before_documents: pd
     old = current_rows(before, before_documents)
     new = current_rows(batch.rows, after_documents)
     values = value_columns(LANDING_MODELS[batch.feed])
-    years = sorted(set(new["data_year"])) if not new.empty else []
+    new_years = set(new["data_year"]) if not new.empty else set()
+    gone = sorted(set(old["data_year"]) - new_years) if not old.empty else []
     return [compare_year(batch.feed, int(year), old[old["data_year"] == year] if not old.empty else old,
-                         new[new["data_year"] == year], values) for year in years]
+                         new[new["data_year"] == year], values) for year in sorted(new_years)] + [
+        YearOutcome(batch.feed, int(year), WITHDRAWN, reason="no archived document carries this year any more "
+                                                              "(withdrawn): its rows were removed")
+        for year in gone]
 
 
 def value_columns(model: type[Landing]) -> list[str]:

@@ -44,19 +44,6 @@ def inbox_dir() -> Path:
     return _env_path("WAREHOUSE_INBOX_DIR", WAREHOUSE_DIR / "inbox")
 
 
-SIDECAR_SUFFIX = ".toml"  # <file>.toml beside a dropped file: its metadata (docs/inbox.md)
-
-
-def inbox_drops(feed: str) -> list[os.DirEntry]:
-    """What waits in inbox/<feed>/, by name: every entry but sidecars and hidden files (a link or a
-    folder counts too: intake refuses and quarantines it)."""
-    folder = inbox_dir() / feed
-    if not folder.is_dir():
-        return []
-    entries = (e for e in os.scandir(folder) if not e.name.endswith(SIDECAR_SUFFIX) and not e.name.startswith("."))
-    return sorted(entries, key=lambda e: e.name)
-
-
 def quarantine_dir() -> Path:
     """Dropped files that failed a gate, each with a `.reason.txt` beside it."""
     return _env_path("WAREHOUSE_QUARANTINE_DIR", WAREHOUSE_DIR / "quarantine")

@@ -4,33 +4,45 @@ Each run builds into its own staging copy (`staging/<run_id>/build.duckdb`, besi
 file); Pandera and dbt checks run there, and only a build that passed all of them replaces the
 published file, with one same-filesystem `os.replace`. Readers holding the old file keep reading the
 old inode, a consistent snapshot; a failure or `kill -9` at any moment leaves the published file as it
-was (at worst a stale staging folder, removed by a later run).
+was (at worst a stale staging folder, reclaimed by the next refresh: warehouse/recovery.py).
+
+A run is alive exactly while its process holds `staging/<run_id>.lock`. The lock is taken before the
+staging folder or anything in it exists and held until the run ends, so a folder whose lock can be
+taken belongs to a dead run, and a living run's folder is never taken for one.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import filelock
 
 from warehouse import paths
+from warehouse.failpoints import failpoint
 
 STAGING_DATABASE = "build.duckdb"  # same stem as paths.DBT_BUILD_LINK: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
-ALIVE_FILE = ".alive"  # locked by the building process for as long as it lives (the kernel drops it on kill -9)
+CHILD_FILE = "child.json"  # the subprocess (dbt) building into the staging copy: pid and start time
+LOCK_SUFFIX = ".lock"
 DBT_TARGET_VARIABLE = "DBT_BUILD_DUCKDB_PATH"  # read by dbt_project/profiles.yml
-_held_locks: dict[str, int] = {}  # run_id -> file descriptor of its ALIVE_FILE lock, in this process
+# run_id -> the lock this process holds on staging/<run_id>.lock for as long as the run lives, and how many
+# holders in this process share it (the refresh that launches a run in-process, and the run's resources).
+_held_locks: dict[str, tuple[filelock.FileLock, int]] = {}
 
 
 class PublishConflict(RuntimeError):
     """The published warehouse changed while this run was building: publishing would lose that change."""
+
+
+class RunAlreadyBuilding(RuntimeError):
+    """Another living process holds this run's lock."""
 
 
 def file_identity(path: Path) -> dict | None:
@@ -42,17 +54,18 @@ def file_identity(path: Path) -> dict | None:
     return {"inode": st.st_ino, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _lock(path: Path, *, blocking: bool = True) -> filelock.FileLock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One lock object per call (no singleton, not per thread): a second lock on the same path in this process
+    # conflicts as a lock held by another process does, which is what the liveness check relies on.
+    return filelock.FileLock(path, blocking=blocking, thread_local=False, preserve_lock_file=True)
+
+
 @contextmanager
 def publish_lock() -> Iterator[None]:
     """Serialise the compare-and-swap of concurrent publishers (a scheduled run beside a backfill)."""
-    lock_file = paths.staging_dir() / ".publish.lock"
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with lock_file.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _lock(paths.staging_dir() / ".publish.lock"):
+        yield
 
 
 def _fsync(path: Path) -> None:
@@ -61,6 +74,10 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def run_lock_path(run_id: str) -> Path:
+    return paths.staging_dir() / f"{run_id}{LOCK_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -79,11 +96,42 @@ class StagedBuild:
     def exists(self) -> bool:
         return self.database.is_file()
 
+    def hold(self) -> None:
+        """Mark the run as this living process's, before anything of it is written. Holders in one process
+        share the lock; each `hold` is matched by a `release`."""
+        if self.run_id in _held_locks:
+            lock, holders = _held_locks[self.run_id]
+            _held_locks[self.run_id] = (lock, holders + 1)
+            return
+        lock = _lock(run_lock_path(self.run_id), blocking=False)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise RunAlreadyBuilding(f"run {self.run_id} is already building in another process") from None
+        _held_locks[self.run_id] = (lock, 1)
+
+    def release(self) -> None:
+        """One holder is done; the last one drops the lock and its file (the staging folder is gone by then)."""
+        if self.run_id not in _held_locks:
+            return
+        lock, holders = _held_locks.pop(self.run_id)
+        if holders > 1:
+            _held_locks[self.run_id] = (lock, holders - 1)
+            return
+        run_lock_path(self.run_id).unlink(missing_ok=True)
+        lock.release()
+
+    def ensure_held(self) -> None:
+        """Hold the run's lock unless this process already does (the run's resources, or the refresh, took it)."""
+        if self.run_id not in _held_locks:
+            self.hold()
+
     def ensure(self) -> Path:
         """The run's staging warehouse: a copy of the published one (or empty on the first run)."""
-        self._hold()
+        self.ensure_held()
         if self.exists:
             return self.database
+        self.folder.mkdir(parents=True, exist_ok=True)
         published = paths.duckdb_path()
         base = file_identity(published)
         if base is not None:
@@ -93,8 +141,11 @@ class StagedBuild:
         (self.folder / BASE_FILE).write_text(json.dumps(base))
         return self.database
 
-    def publish(self) -> Path:
-        """Checkpoint the staging warehouse and swap it into the published path in one rename."""
+    def publish(self, before_swap: Callable[[], None] = lambda: None) -> Path:
+        """Checkpoint the staging warehouse and swap it into the published path in one rename.
+
+        `before_swap` runs under the publish lock once the swap is sure to happen (the archive commits the
+        run's new documents there: they enter the archive only with the build that passed with them)."""
         if not self.exists:
             raise FileNotFoundError(f"no staging warehouse for run {self.run_id} at {self.database}")
         with duckdb.connect(str(self.database)) as con:
@@ -110,6 +161,8 @@ class StagedBuild:
                     f"{published} was replaced by another run after run {self.run_id} copied it "
                     f"(then {base}, now {now}); nothing was published: run the refresh again"
                 )
+            before_swap()
+            failpoint("publish")
             os.replace(self.database, published)
             _fsync(published.parent)
         return published
@@ -126,9 +179,7 @@ class StagedBuild:
         """
         database = self.ensure()
         link = paths.DBT_BUILD_LINK
-        link.parent.mkdir(parents=True, exist_ok=True)
-        with (link.parent / ".build.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # waits for another process's dbt build, if any
+        with _lock(link.parent / ".build.lock"):  # waits for another process's dbt build, if any
             wal = link.with_name(link.name + ".wal")
             # A log left by a build killed mid-write belongs to that run's (discarded) file; DuckDB would
             # replay it into this one.
@@ -142,51 +193,54 @@ class StagedBuild:
                 yield database
             finally:
                 del os.environ[DBT_TARGET_VARIABLE]
+                (self.folder / CHILD_FILE).unlink(missing_ok=True)
             # DuckDB keeps a write-ahead log beside the path it opened; dbt closes cleanly, which folds it
             # into the file. A log left beside the link would be lost on publish, so refuse to go on.
             if wal.exists():
                 raise RuntimeError(f"dbt left {wal} behind: the staging warehouse of run {self.run_id} is incomplete")
 
-    def _hold(self) -> None:
-        """Mark the folder as this living process's: a later run must not take it for abandoned."""
-        if self.run_id in _held_locks:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.folder / ALIVE_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _held_locks[self.run_id] = fd
+    def record_child(self, pid: int) -> None:
+        """Remember the subprocess building into this copy, so a refresh that finds this run dead can stop it."""
+        (self.folder / CHILD_FILE).write_text(json.dumps({"pid": pid, "started": process_start_time(pid)}))
+
+    def recorded_child(self) -> dict | None:
+        try:
+            return json.loads((self.folder / CHILD_FILE).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def discard(self) -> None:
+        """Remove the staging folder; the run keeps its lock until it ends (`release`)."""
         shutil.rmtree(self.folder, ignore_errors=True)
-        fd = _held_locks.pop(self.run_id, None)
-        if fd is not None:
-            os.close(fd)
 
 
-def discard_abandoned() -> list[str]:
-    """Remove staging folders whose building process is gone (failed, killed); returns their run ids.
+def process_start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22): with the pid, it names
+    one process, so a pid reused after a reboot or a long uptime is never mistaken for it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
 
-    A living build holds an exclusive lock on its folder's ALIVE_FILE; the kernel releases it when the
-    process ends, however it ends, so a lock that can be taken means nobody is building there.
+
+def abandoned_builds() -> list[StagedBuild]:
+    """Staging folders and locks of runs whose process is gone (failed, killed, the machine rebooted).
+
+    Each returned build's lock is now held by this process: nothing else can take the folder for its own
+    while the caller reclaims it (`StagedBuild.discard`, then `release`).
     """
     root = paths.staging_dir()
     if not root.is_dir():
         return []
+    run_ids = {entry.name.removesuffix(LOCK_SUFFIX) for entry in root.iterdir()
+               if not entry.name.startswith(".") and (entry.is_dir() or entry.name.endswith(LOCK_SUFFIX))}
     abandoned = []
-    for folder in (d for d in root.iterdir() if d.is_dir() and d.name not in _held_locks):
-        alive = folder / ALIVE_FILE
+    for run_id in sorted(run_ids - set(_held_locks)):
+        build = StagedBuild(run_id)
         try:
-            fd = os.open(alive, os.O_RDWR)
-        except FileNotFoundError:
-            abandoned.append(folder.name)  # died before it could lock (or an older layout)
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a living build
-        finally:
-            os.close(fd)
-        abandoned.append(folder.name)
-    for run_id in abandoned:
-        shutil.rmtree(root / run_id, ignore_errors=True)
+            build.hold()
+        except RunAlreadyBuilding:
+            continue  # a living run
+        abandoned.append(build)
     return abandoned

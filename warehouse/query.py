@@ -1,6 +1,9 @@
-"""Run one SQL query against the warehouse, read-only: `python -m warehouse.query "SELECT ..."`.
+"""Reading the published warehouse: connections for analysts' queries and for the commands that read it.
 
-The functions here are shared with `innovation query` (orchestration/cli.py).
+`connect_published(sandboxed=True)` is what `innovation query` runs SQL on: read-only, and closed to
+everything outside the warehouse file by DuckDB's own switches, set when the connection opens and then
+locked (no file reads or writes, no ATTACH, COPY or EXPORT, no extensions installed or loaded): an
+analyst's statement can read the marts and nothing else, and can change nothing.
 """
 
 import sys
@@ -11,27 +14,43 @@ import pandas as pd
 
 from warehouse import paths
 
+# DuckDB settings of a sandboxed connection; `lock_configuration` last, so no statement can undo the others.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
-class NoPublishedWarehouse(Exception):
+
+class WarehouseUnavailable(Exception):
+    """The published warehouse cannot be read: the message says why and what to do."""
+
+
+class NoPublishedWarehouse(WarehouseUnavailable):
     def __init__(self, path: Path):
         super().__init__(f"No published warehouse at {path} yet: run `innovation refresh` (or `make run`) first.")
 
 
-def connect_published() -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published warehouse, so a refresh can still publish meanwhile."""
+def unreadable_message(path: Path, error: duckdb.Error) -> str:
+    detail = str(error).strip().splitlines()[0]
+    if "Could not set lock" in detail:
+        return (f"The published warehouse {path} is open for writing by another process ({detail}). Readers open it "
+                "read-only; close that connection and try again.")
+    return (f"The published warehouse {path} could not be read ({detail}). `innovation refresh` moves an unreadable "
+            "warehouse aside and rebuilds it from the archive.")
+
+
+def connect_published(sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published warehouse, so a refresh can still publish meanwhile; with
+    `sandboxed`, one that cannot reach outside the warehouse file either."""
     path = paths.duckdb_path()
     if not path.is_file():  # read_only=True on a missing file fails too, but names neither the file nor the fix
         raise NoPublishedWarehouse(path)
-    return duckdb.connect(str(path), read_only=True)
-
-
-def connect_published_or_exit() -> duckdb.DuckDBPyConnection:
-    """connect_published() for a command-line entry point: no published warehouse prints why and exits with 2."""
     try:
-        return connect_published()
-    except NoPublishedWarehouse as missing:
-        print(missing, file=sys.stderr)
-        raise SystemExit(2) from None
+        return duckdb.connect(str(path), read_only=True, config=SANDBOX if sandboxed else {})
+    except duckdb.Error as error:
+        raise WarehouseUnavailable(unreadable_message(path, error)) from None
 
 
 def result_frame(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None) -> pd.DataFrame | None:
@@ -46,12 +65,30 @@ def as_text(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False)
 
 
+def connect_published_or_exit() -> duckdb.DuckDBPyConnection:
+    """connect_published() for a command-line entry point: no readable warehouse prints why and exits with 2."""
+    try:
+        return connect_published()
+    except WarehouseUnavailable as missing:
+        print(missing, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    with connect_published_or_exit() as con:
-        frame = result_frame(con, sys.argv[1])
+    try:
+        con = connect_published(sandboxed=True)
+    except WarehouseUnavailable as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    with con:
+        try:
+            frame = result_frame(con, sys.argv[1])
+        except duckdb.Error as error:
+            print(f"Query failed: {error}", file=sys.stderr)
+            return 1
     if frame is not None:
         print(as_text(frame))
     return 0

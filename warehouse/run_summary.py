@@ -31,13 +31,17 @@ def _part_file(run_id: str, feed: str) -> Path:
     return _parts_dir(run_id) / f"{feed}.json"
 
 
-def record(run_id: str, feed: str, outcomes: list[YearOutcome] = (), notes: list[str] = ()) -> None:
-    """Add a feed's outcomes (and acquisition notes, e.g. '2023: 304 not modified') to the run's summary."""
+def record(run_id: str, feed: str, outcomes: list[YearOutcome] = (), notes: list[str] = (),
+           warnings: list[str] = ()) -> None:
+    """Add a feed's outcomes, acquisition notes (e.g. '2023: 304 not modified') and plausibility warnings (figures
+    that pass every check yet look odd: warehouse/plausibility.py) to the run's summary."""
+    StagedBuild(run_id).ensure_held()  # before anything of the run is written: a living run's folder is never reclaimed
     part = _part_file(run_id, feed)
     part.parent.mkdir(parents=True, exist_ok=True)
-    existing = json.loads(part.read_text(encoding="utf-8")) if part.exists() else {"outcomes": [], "notes": []}
-    existing["outcomes"] += [o.to_json() for o in outcomes]
-    existing["notes"] += list(notes)
+    existing = json.loads(part.read_text(encoding="utf-8")) if part.exists() else {}
+    existing["outcomes"] = existing.get("outcomes", []) + [o.to_json() for o in outcomes]
+    existing["notes"] = existing.get("notes", []) + list(notes)
+    existing["warnings"] = existing.get("warnings", []) + list(warnings)
     part.write_text(json.dumps(existing, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -61,13 +65,14 @@ class RunSummary:
         return [o for feed in self.data["feeds"].values() for o in feed["outcomes"]]
 
 
-def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
-    """Assemble the run's parts into its summary files (and runs/latest.*)."""
+def finish(run_id: str, status: str, detail: str | None = None, notes: list[str] = ()) -> RunSummary:
+    """Assemble the run's parts into its summary files (and runs/latest.*). `notes`: what the refresh did around
+    the run (reclaimed dead runs, stray drops moved to quarantine, drops put back), one line each."""
     parts_dir = _parts_dir(run_id)
     feeds = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(parts_dir.glob("*.json"))} \
         if parts_dir.is_dir() else {}
     data = {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "status": status,
-            "detail": detail, "published_path": str(paths.duckdb_path()), "feeds": feeds}
+            "detail": detail, "notes": list(notes), "published_path": str(paths.duckdb_path()), "feeds": feeds}
     text = render(data)
     out = paths.runs_dir() / run_id
     out.mkdir(parents=True, exist_ok=True)
@@ -79,9 +84,22 @@ def finish(run_id: str, status: str, detail: str | None = None) -> RunSummary:
     return RunSummary(run_id, status, data, text, json_path, text_path)
 
 
-def finish_without_run(status: str, detail: str | None = None) -> RunSummary:
+def finish_without_run(status: str, detail: str | None = None, notes: list[str] = ()) -> RunSummary:
     """The summary of a refresh that found nothing to do and launched no run."""
-    return finish(f"no-run-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}", status, detail)
+    return finish(f"no-run-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}", status, detail, notes)
+
+
+def add_notes(summary: RunSummary, notes: list[str]) -> RunSummary:
+    """The summary with more run-level notes, rewritten in place (and as runs/latest.*)."""
+    if not notes:
+        return summary
+    data = {**summary.data, "notes": [*summary.data.get("notes", []), *notes]}
+    text = render(data)
+    summary.json_path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    summary.text_path.write_text(text, encoding="utf-8")
+    shutil.copyfile(summary.json_path, latest_json_path())
+    shutil.copyfile(summary.text_path, latest_json_path().with_suffix(".txt"))
+    return RunSummary(summary.run_id, summary.status, data, text, summary.json_path, summary.text_path)
 
 
 def load(run_id: str) -> RunSummary:
@@ -109,9 +127,11 @@ def render(data: dict) -> str:
     lines = [f"Refresh {data['run_id']}: {data['status']}", f"Warehouse: {data['published_path']}"]
     if data.get("detail"):
         lines.append(data["detail"])
+    lines += [f"Note: {note}" for note in data.get("notes", [])]
     lines.append("")
-    changes, failures = [], []
+    changes, failures, warnings = [], [], []
     for feed, part in sorted(data["feeds"].items()):
+        warnings += [f"  {warning}" for warning in part.get("warnings", [])]
         by_status: dict[str, list] = {}
         for o in part["outcomes"]:
             by_status.setdefault(o["status"], []).append(o["data_year"])
@@ -131,6 +151,9 @@ def render(data: dict) -> str:
         lines += ["", f"Changed rows ({len(changes)}):", *changes[:MAX_CHANGES_IN_TEXT]]
         if len(changes) > MAX_CHANGES_IN_TEXT:
             lines.append(f"  … {len(changes) - MAX_CHANGES_IN_TEXT} more in summary.json")
+    if warnings:
+        lines += ["", f"Warnings ({len(warnings)}): figures that pass every check but look odd; check them against the "
+                      "document", *warnings]
     if failures:
         lines += ["", "Failures:", *failures]
     return "\n".join(lines) + "\n"

@@ -19,3 +19,20 @@ from {{ model }}
 group by {{ year_column }}
 having count(*) != {{ expected }}
 {% endtest %}
+
+{#- The same figure printed by several publications (the bulletin's first release, the yearbook's
+    editions) agrees within half a unit of the last printed decimal: one row per figure that does not.
+    The 1e-9 absorbs binary float noise (2233.6 − 2233.55 is not exactly 0.05). -#}
+{% test publications_agree(model, indicator, half_unit_of_last_printed_decimal) %}
+select
+    data_year,
+    province_code,
+    province,
+    min(value) as lowest_value,
+    max(value) as highest_value,
+    count(*) as publications_count
+from {{ model }}
+where indicator = '{{ indicator }}'
+group by data_year, province_code, province
+having max(value) - min(value) > {{ half_unit_of_last_printed_decimal }} + 1e-9
+{% endtest %}

@@ -5,12 +5,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, BackfillPolicy, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
-from warehouse import build_state
+from warehouse import build_state, run_summary
+from warehouse.failpoints import failpoint
 
 # Run tag that makes dbt rebuild even when documents and code are those of the published build.
 REBUILD_TAG = "warehouse/rebuild"
@@ -49,18 +50,43 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     # materialization waits for its row count, which needs the file the dbt process holds until it exits.
     held = []
     with warehouse.dbt_target(context.run.run_id):
-        try:
-            for event in dbt.cli(["build"], context=context).stream():
-                if relation_of(event) is None:
-                    yield event
-                else:
-                    held.append(event)
-        except Exception:
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        warehouse.staged(context.run.run_id).record_child(invocation.process.pid)
+        failpoint("dbt")
+        for event in invocation.stream():
+            if relation_of(event) is None:
+                yield event
+            else:
+                held.append(event)
+        if not invocation.is_successful():
             yield from held  # what did succeed still shows, before the failure
-            raise
+            reason = dbt_failures(invocation.get_artifact("run_results.json"))
+            run_summary.record_failure(context.run.run_id, "dbt", reason)
+            raise Failure(description=reason, allow_retries=False)
     with warehouse.connection(context.run.run_id) as con:
         for event in held:
             yield with_row_count(event, con)
+
+
+MAX_DBT_FAILURES_NAMED = 10
+
+
+def dbt_failures(run_results: dict) -> str:
+    """What failed in a dbt build, in plain words: each failing test with its failing-row count, each model
+    that errored with dbt's message (the first line)."""
+    failed = [r for r in run_results.get("results", []) if r["status"] in ("fail", "error")]
+    lines = []
+    for result in failed[:MAX_DBT_FAILURES_NAMED]:
+        name = result["unique_id"].split(".", 2)[-1]
+        if result["unique_id"].startswith("test."):
+            what = f"{result.get('failures') or 0} failing rows" if result["status"] == "fail" else "error"
+            lines.append(f"test {name}: {what}")
+        else:
+            message = (result.get("message") or "").strip().splitlines()
+            lines.append(f"{result['unique_id'].split('.')[0]} {name}: {message[0] if message else result['status']}")
+    more = f"; and {len(failed) - MAX_DBT_FAILURES_NAMED} more" if len(failed) > MAX_DBT_FAILURES_NAMED else ""
+    return (f"dbt build failed ({len(failed)} of {len(run_results.get('results', []))} nodes): " + "; ".join(lines) + more
+            + ". Nothing was published.")
 
 
 def relation_of(event) -> str | None:

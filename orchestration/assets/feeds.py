@@ -10,6 +10,7 @@ Feeds whose documents each carry one data year are partitioned by that year; bac
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -29,8 +30,11 @@ from scrapers.feed import Feed
 from scrapers.registry import FEEDS
 from warehouse import run_summary
 from warehouse.archive import ProvenanceRecord, read_verified, records_for
-from warehouse.intake import IntakeReport, fetch_bulletins, receive_inbox
-from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
+from warehouse.failpoints import failpoint
+from warehouse.intake import YEAR_IN_NAME, IntakeReport, fetch_bulletins, receive_inbox
+from warehouse.changes import NEW, REVISED
+from warehouse.landing import LandingValidationError, ensure_schema, landed_rows, load, parse_documents
+from warehouse.plausibility import plausibility_warnings
 
 # Feeds with a live source on the web; the others arrive through the inbox (licensed or not freely
 # downloadable publications).
@@ -47,8 +51,9 @@ def landing_key(feed: str) -> AssetKey:
 
 
 def selected_records(context: AssetExecutionContext, feed: Feed) -> tuple[list[ProvenanceRecord], list[int] | None]:
-    """The feed's documents for the run's partition range (all of them when unpartitioned)."""
-    records = records_for(feed.name)
+    """The feed's documents for the run's partition range (all of them when unpartitioned), including those this
+    run took in."""
+    records = records_for(feed.name, pending_run=context.run.run_id)
     if not feed.one_year_per_document:
         return records, None
     window = context.partition_time_window
@@ -95,23 +100,31 @@ def outcome_name(exc: Exception) -> str:
                                                                                             type(exc).__name__)
 
 
-def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition) -> IntakeReport:
-    """Receive the feed's inbox drops and, in live mode, fetch its online documents.
+def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition, run_id: str) -> IntakeReport:
+    """Receive the feed's inbox drops and, in live mode, fetch its online documents; what is new waits in the
+    run's staging folder and enters the archive when the run publishes.
 
     A refused drop is quarantined and fails the step (after the others were taken in): the operator
     sees it, and the next run no longer trips over it. A failed fetch fails the step with its named error.
     """
-    report = receive_inbox(feed)
+    report = receive_inbox(feed, run_id)
     if acquisition.live and feed.name in LIVE_SOURCES:
         with acquisition.client() as client:
-            fetched = fetch_bulletins(feed, years or [], client, acquisition.nbs_base_url)
+            fetched = fetch_bulletins(feed, years or [], client, run_id, acquisition.nbs_base_url)
         report.stored += fetched.stored
         report.notes += fetched.notes
-    if report.refused:
-        raise DocumentError(
-            f"{len(report.refused)} file(s) dropped into inbox/{feed.name}",
-            "documents that pass the gates", "; ".join(str(e) for e in report.refused) + " (moved to quarantine)")
     return report
+
+
+def refuse_quarantined_drops(run_id: str, feed: Feed, refused: list[DocumentError]) -> None:
+    """One failure per refused drop in the run summary, under the data year its name carries (or the whole feed),
+    then one step failure naming them all; the drops themselves are in the quarantine already."""
+    for refusal in refused:
+        year = YEAR_IN_NAME.search(Path(refusal.document).name)
+        run_summary.record_failure(run_id, feed.name, f"{outcome_name(refusal)}: {refusal} (moved to quarantine)",
+                                   [int(year.group())] if year else None)
+    raise Failure(description=f"{len(refused)} file(s) dropped into inbox/{feed.name} refused and moved to quarantine: "
+                              + "; ".join(str(e) for e in refused), allow_retries=False)
 
 
 def feed_assets(feed: Feed) -> list[AssetsDefinition]:
@@ -127,12 +140,14 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
     def raw_documents(context: AssetExecutionContext, acquisition: Acquisition) -> MaterializeResult:
         _, years = selected_records(context, feed)
         with refusing_bad_documents(context, feed, years):
-            intake = take_in(feed, years, acquisition)
+            intake = take_in(feed, years, acquisition, context.run.run_id)
         run_summary.record(context.run.run_id, feed.name, notes=intake.notes)
+        if intake.refused:
+            refuse_quarantined_drops(context.run.run_id, feed, intake.refused)
         records, _ = selected_records(context, feed)  # now including what was just taken in
         with refusing_bad_documents(context, feed, years):
             for record in records:
-                read_verified(record)  # raises naming the document if its bytes changed
+                read_verified(record, pending_run=context.run.run_id)  # raises naming the document if its bytes changed
         missing = sorted(set(years or ()) - {r.data_year for r in records})
         return MaterializeResult(metadata={
             "intake": MetadataValue.json(intake.notes),
@@ -149,14 +164,22 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
     def landing_table(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
         records, years = selected_records(context, feed)
         with refusing_bad_documents(context, feed, years):
-            batch = parse_documents(feed, records)  # validated before anything is written
+            batch = parse_documents(feed, records, context.run.run_id)  # validated before anything is written
+        archived = {r.sha256 for r in records_for(feed.name, pending_run=context.run.run_id)}
         with warehouse.connection(context.run.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
-            outcomes = load(con, batch, years)
-            total = con.execute(f"SELECT count(*) FROM landing.{feed.name}").fetchone()[0]
-        run_summary.record(context.run.run_id, feed.name, outcomes)
+            outcomes = load(con, batch, years, archived)
+            failpoint("landing")
+            landed = landed_rows(con, feed.name)
+        changed_years = {o.data_year for o in outcomes if o.status in (NEW, REVISED)}
+        warnings = [w.message for w in plausibility_warnings(feed.name, landed) if w.data_year in changed_years]
+        for warning in warnings:
+            context.log.warning(warning)
+        run_summary.record(context.run.run_id, feed.name, outcomes, warnings=warnings)
+        total = len(landed)
         return MaterializeResult(metadata={
             "rows_written": len(batch.rows),
+            "plausibility_warnings": MetadataValue.json(warnings),
             "dagster/row_count": total,
             "years": MetadataValue.json({o.data_year: o.status for o in outcomes}),
             "documents": documents_table(records),

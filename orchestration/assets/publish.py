@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 from orchestration.assets.dbt import dbt_models
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse import build_state, run_summary
+from warehouse.archive import Pending
 from warehouse.publish import PublishConflict
 
 PUBLISHED_KEY = AssetKey(["warehouse", "published"])
@@ -31,7 +32,8 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuil
         marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
         mart_rows = {f"rows_marts.{t}": con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in marts}
     try:
-        path = build.publish()
+        # The documents the run took in enter the archive with the build that passed with them, not before.
+        path = build.publish(before_swap=Pending(context.run.run_id).commit)
     except PublishConflict as exc:
         raise Failure(description=str(exc), allow_retries=False) from None
     summary = run_summary.finish(context.run.run_id, run_summary.PUBLISHED)

@@ -11,31 +11,41 @@ export UV_COMPILE_BYTECODE := 1
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run test setup dev clean
+.PHONY: run test setup setup-test dev clean
 
+# The refresh, then the study's core output. One front door: the `innovation` command line.
 run: setup
-	$(BIN)/python -m orchestration.run
+	$(BIN)/innovation refresh
+	$(BIN)/innovation stages
 
 # One worker per core; worksteal keeps both busy when the long refresh tests land on one of them.
-test: setup
+test: setup-test
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions
 
 setup: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+setup-test: setup $(VENV)/.installed-test
 
-# Exact pins in requirements.lock (compiled from pyproject.toml); the project itself without deps.
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/bin/uv:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# What runs: the exact runtime pins of requirements.lock (compiled from pyproject.toml), then the project itself.
+$(VENV)/.installed: requirements.lock pyproject.toml $(VENV)/bin/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
+# What the tests and benchmarks add (pytest, playwright, xlwt, import-linter, pyinstrument): requirements-test.lock.
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-test.lock
+	touch $@
+
 # The Definitions load the dbt manifest at import time, so it must exist first. Parsed against the
-# path a refresh points dbt at (warehouse.paths.DBT_BUILD_LINK), so each run's dbt reuses this parse.
+# path a refresh points dbt at (core.paths.DBT_BUILD_LINK), so each run's dbt reuses this parse.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 # From inside dbt_project/, as dagster-dbt runs dbt: the parse records seed paths relative to it.
 	cd dbt_project && DBT_BUILD_DUCKDB_PATH=$(CURDIR)/dbt_project/target/build.duckdb \
@@ -47,4 +57,4 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	cp $< $@
 
 clean:
-	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs warehouse/innovation.duckdb*
+	rm -rf $(VENV) $(DAGSTER_HOME) dbt_project/target dbt_project/logs data

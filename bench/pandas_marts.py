@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bench.synthetic_panel import SEEDS_DIR, SYNTHETIC_SCHEMA
-from scrapers.regions import NATIONAL_CODE, NATIONAL_NAME
+from scrapers._tables.regions import NATIONAL_CODE, NATIONAL_NAME
 
 FACT_COLUMNS = {  # city fact table -> the value columns the marts need
     "nbs_rd_bulletin": ["rd_expenditure_100m_yuan", "gdp_100m_yuan"],

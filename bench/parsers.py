@@ -2,7 +2,7 @@
 
     nice -n 10 .venv/bin/python -m bench.parsers [--repeats 7] [--profile]
 
-Reads every document in warehouse/raw once (sha256-verified, outside the timing), then parses all of
+Reads every document in documents once (sha256-verified, outside the timing), then parses all of
 them `repeats` times. Targets: bulletin pages ≥ 50 /s, every bundled document parsed in < 1 s.
 `--profile` writes a pyinstrument call tree of one pass to bench/out/parsers_profile.txt.
 """
@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict
 
 from bench.timing import profile_to_file, spread
-from scrapers.registry import FEEDS
+from scrapers.feeds import FEEDS
 from warehouse.archive import RawDocument, load_registry, read_verified
 
 BULLETIN_FEED = "nbs_rd_bulletin"

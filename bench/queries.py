@@ -1,8 +1,8 @@
 """Analyst queries on the marts of a built warehouse, read-only: latency p50 / p95 per question.
 
-    nice -n 10 .venv/bin/python -m bench.queries [--database warehouse/innovation.duckdb] [--runs 50]
+    nice -n 10 .venv/bin/python -m bench.queries [--database data/innovation.duckdb] [--runs 50]
 
-The questions are the ones the marts exist for (docs/domain.md): where each province stands on R&D
+The questions are the ones the marts exist for (docs/analyst_guide.md): where each province stands on R&D
 intensity, which provinces are above the national level, the cluster aggregates, the cluster leading
 each innovation-chain stage, the technology-market balance, and the documents behind a figure.
 Each query runs as an analyst runs it, `con.execute(sql).df()` on one read-only connection; the
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from bench.timing import percentile, spread, time_runs
-from warehouse import paths
+from core import paths
 
 P50_TARGET_MS = 50
 QUERIES = {

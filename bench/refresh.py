@@ -34,8 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.timing import OUT_DIR, render_session, self_time_summary, spread
+from core.paths import REPO_ROOT
 from orchestration.dagster_home import INSTANCE_SETTINGS
-from warehouse.paths import REPO_ROOT
 
 COLD_TARGET_S, NOOP_TARGET_S = 15.0, 1.5
 TMPFS = Path("/dev/shm")
@@ -63,8 +63,8 @@ def child(refreshes: int) -> None:
     start = time.perf_counter()
     from dagster import DagsterInstance
 
+    from core import paths
     from orchestration.refresh import refresh
-    from warehouse import paths
 
     imported = time.perf_counter() - start
     instance = DagsterInstance.get()
@@ -97,13 +97,12 @@ def floor_child() -> None:
 
     import duckdb
 
-    from scrapers.registry import FEEDS
+    from core.paths import DBT_PROJECT_DIR
+    from scrapers.feeds import FEEDS
     from warehouse import build_state
     from warehouse.archive import records_for
     from warehouse.landing import ensure_schema, landed_rows, load, parse_documents
-    from warehouse.paths import DBT_PROJECT_DIR
     from warehouse.publish import StagedBuild
-    from warehouse.schemas import LANDING_MODELS
 
     figures = {"import_s": time.perf_counter() - start}
     build = StagedBuild(f"bench-floor-{uuid.uuid4()}")
@@ -115,8 +114,8 @@ def floor_child() -> None:
             if records:
                 years = sorted({r.data_year for r in records}) if feed.one_year_per_document else None
                 load(con, parse_documents(feed, records), years)
-        for table, model in LANDING_MODELS.items():
-            model.validate(landed_rows(con, table), lazy=True)
+        for table, feed in FEEDS.items():
+            feed.schema.validate(landed_rows(con, table), lazy=True)
     figures["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
     with build.dbt_target():
@@ -137,7 +136,7 @@ def run_child(child_arguments: list[str], home: Path, profile: Path | None = Non
     """One measured process (`--child N` refreshes, or `--floor-child`) in `home`: its wall time and its figures."""
     dagster_home = (home / "dagster_home").resolve()  # a symlink to tmpfs in the tmpfs variant
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
-           "WAREHOUSE_DUCKDB_PATH": str(home / "warehouse" / "innovation.duckdb")}
+           "WAREHOUSE_DATA_DIR": str(home / "data")}
     prefix = [sys.executable] if profile is None else [
         str(Path(sys.executable).with_name("pyinstrument")), "-r", "pyisession", "-o", str(profile)]
     start = time.perf_counter()
@@ -152,13 +151,13 @@ def run_child(child_arguments: list[str], home: Path, profile: Path | None = Non
 
 @contextmanager
 def fresh_home(dagster_home_on_tmpfs: bool = False) -> Iterator[Path]:
-    """A temporary directory with an empty warehouse/ and a new DAGSTER_HOME (on tmpfs if asked), removed after."""
+    """A temporary directory with an empty data/ and a new DAGSTER_HOME (on tmpfs if asked), removed after."""
     home = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     if dagster_home_on_tmpfs:
         (home / "dagster_home").symlink_to(tempfile.mkdtemp(prefix="bench-refresh-dagster-", dir=TMPFS))
     else:
         (home / "dagster_home").mkdir()
-    (home / "warehouse").mkdir()
+    (home / "data").mkdir()
     shutil.copy(INSTANCE_SETTINGS, home / "dagster_home" / "dagster.yaml")
     try:
         yield home

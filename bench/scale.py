@@ -44,7 +44,7 @@ from bench import duckdb_marts, pandas_marts
 from bench.mart_comparison import differences
 from bench.synthetic_panel import LANDING_SCHEMA, PanelShape, build_landing, default_path, generate, shape_for_rows
 from bench.timing import OUT_DIR, profile_to_file, spread
-from warehouse.paths import DBT_PROJECT_DIR
+from core.paths import DBT_PROJECT_DIR
 from warehouse.publish import DBT_TARGET_VARIABLE
 
 MARTS = duckdb_marts.MARTS
@@ -90,7 +90,7 @@ def dbt_command(database: Path, target_dir: Path, variant: DbtVariant) -> tuple[
                "--exclude-resource-type", "test", "--select", *variant.select]
     # profiles.yml reads the target file from the environment (a refresh's staging copy, or the warehouse); the
     # fallback variable is set too, as dbt hashes every variable profiles.yml reads into its partial-parse state.
-    env = {**os.environ, DBT_TARGET_VARIABLE: str(database), "WAREHOUSE_DUCKDB_PATH": str(database)}
+    env = {**os.environ, DBT_TARGET_VARIABLE: str(database), "WAREHOUSE_DATA_DIR": str(database.parent)}
     return command, env
 
 

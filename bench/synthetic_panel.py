@@ -32,7 +32,8 @@ from pathlib import Path
 import duckdb
 
 from bench.timing import OUT_DIR
-from warehouse.paths import DBT_PROJECT_DIR
+from core.feed import feed_names, load_spec
+from core.paths import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 CITY_COUNT = 300
@@ -284,9 +285,11 @@ def build_landing(con: duckdb.DuckDBPyConnection, target: str = LANDING_SCHEMA) 
             FROM by_region AS r
             JOIN {s}.synthetic_document AS d USING (synthetic_document_id)""")
         con.execute(f"COMMENT ON TABLE {target}.{feed} IS '{SYNTHETIC_COMMENT}'")
+    publication_codes = " ".join(f"WHEN '{feed}' THEN '{load_spec(feed).publication.code}'" for feed in feed_names())
     con.execute(f"""CREATE TABLE {target}.documents AS
         SELECT document_sha256, document_path, feed, 'SYNTHETIC (bench/synthetic_panel.py)' AS publisher,
-            'synthetic ' || feed AS publication, 'synthetic table' AS table_title, data_year::BIGINT AS data_year,
+            CASE feed {publication_codes} END AS publication_code, 'synthetic ' || feed AS publication,
+            'synthetic table' AS table_title, data_year::BIGINT AS data_year,
             publication_year::BIGINT AS publication_year, 0::BIGINT AS bytes, 'generated' AS copied_from,
             DATE '2026-01-01' AS archived_on, NULL::VARCHAR AS official_url,
             to_json({{'direction': direction, 'measure': measure}}) AS attributes,

@@ -17,10 +17,11 @@ from dagster import (
 
 from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from scrapers._landing_schema import Landing
+from scrapers.feeds import FEEDS
 from warehouse.freshness import feed_freshness
 from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
 from warehouse.plausibility import plausibility_warnings
-from warehouse.schemas import LANDING_MODELS, Landing
 
 
 def pandera_check(table: str, model: type[Landing]) -> AssetChecksDefinition:
@@ -78,6 +79,6 @@ def freshness_check(feed: str) -> AssetChecksDefinition:
     return check
 
 
-pandera_checks = [pandera_check(table, model) for table, model in LANDING_MODELS.items()]
-plausibility_checks = [plausibility_check(table) for table in LANDING_MODELS]
-freshness_checks = [freshness_check(feed) for feed in LANDING_MODELS]
+pandera_checks = [pandera_check(name, feed.schema) for name, feed in FEEDS.items()]
+plausibility_checks = [plausibility_check(name) for name in FEEDS]
+freshness_checks = [freshness_check(name) for name in FEEDS]

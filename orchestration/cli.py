@@ -25,10 +25,8 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from warehouse import build_state, inbox, paths, run_summary
-from warehouse.archive import ACQUIRED, BUNDLED, NotWithdrawable, load_registry, withdraw, withdrawn_sha256s
-from warehouse.changes import FAILED
-from warehouse.query import (
+from core import paths
+from serve.query import (
     NoPublishedWarehouse,
     WarehouseUnavailable,
     as_text,
@@ -36,6 +34,9 @@ from warehouse.query import (
     result_frame,
     unreadable_message,
 )
+from warehouse import build_state, inbox, run_summary
+from warehouse.archive import ACQUIRED, BUNDLED, NotWithdrawable, add_bundled, load_registry, withdraw, withdrawn_sha256s
+from warehouse.changes import FAILED
 
 MISSING_WAREHOUSE_EXIT = 2
 FAILURE_EXIT = 1
@@ -94,7 +95,7 @@ def refresh_command(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
     from orchestration.partitions import data_year_partitions
     from orchestration.refresh import RefreshRefused, os_error_message
-    from scrapers.registry import FEEDS
+    from scrapers.feeds import FEEDS
 
     unknown = sorted(set(args.feeds or ()) - set(FEEDS))
     if unknown:
@@ -116,7 +117,7 @@ def refresh_command(args: argparse.Namespace) -> int:
 
         retitle(f"Refreshing ({mode})")
         try:
-            result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild)
+            result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild, vintage=args.vintage)
         except RefreshRefused as refused:
             print(f"Cannot refresh: {refused}", file=sys.stderr)
             return FAILURE_EXIT
@@ -237,7 +238,7 @@ def inbox_lines(feeds: list[str]) -> list[str]:
 
 
 def status_command(args: argparse.Namespace) -> int:
-    from scrapers.registry import FEEDS
+    from scrapers.feeds import FEEDS
     from warehouse.freshness import feed_status
 
     today = date.today()
@@ -288,6 +289,28 @@ def archive_list_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def archive_add_command(args: argparse.Namespace) -> int:
+    from scrapers.feeds import FEEDS
+
+    if args.feed not in FEEDS:
+        print(f"Unknown feed {args.feed}. Feeds are: {', '.join(FEEDS)}.", file=sys.stderr)
+        return FAILURE_EXIT
+    if not args.file.resolve().is_relative_to(paths.raw_dir().resolve()):
+        print(f"Copy the document under {paths.raw_dir()} first (it is bundled from there); found {args.file}.",
+              file=sys.stderr)
+        return FAILURE_EXIT
+    edition = FEEDS[args.feed].spec.publication.edition(args.data_year, args.publication_year)
+    record = add_bundled(
+        args.file, feed=args.feed, **{**edition, **{k: v for k, v in (("publisher", args.publisher),
+                                                                      ("publication", args.publication),
+                                                                      ("table_title", args.table_title)) if v}},
+        copied_from=args.copied_from, archived_on=args.archived_on, official_url=args.official_url,
+        attributes=dict(a.split("=", 1) for a in args.attribute))
+    print(f"Recorded {record.path}: {record.feed}, edition {record.publication_year}, data year {record.data_year}, "
+          f"sha256 {record.sha256}, {record.bytes:,} bytes, in {paths.raw_dir() / 'provenance.json'}.")
+    return 0
+
+
 def archive_withdraw_command(args: argparse.Namespace) -> int:
     try:
         record = withdraw(args.document, args.reason)
@@ -330,17 +353,32 @@ def query_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from warehouse.export import export_marts
+    from serve.export import GUIDE, export_marts, update_guide
 
     with connect_published() as con:
+        if args.guide:
+            update_guide(con)
+            print(f"Regenerated the data dictionary and the example outputs in {GUIDE}")
+            return 0
         written = export_marts(con, args.out)
     print(f"Wrote {len(written)} files:")
     print("\n".join(f"  {path}" for path in written))
     return 0
 
 
+def stages_command(args: argparse.Namespace) -> int:
+    from serve.stages import stage_efficiency_tables
+
+    with connect_published() as con:
+        print("Cluster stage efficiencies (rows: year t; columns: cluster)\n")
+        print(stage_efficiency_tables(con))
+    print(f"\nWarehouse: {paths.duckdb_path()}")
+    print('More: innovation query "SELECT * FROM marts.cluster_stage_efficiency WHERE year BETWEEN 2013 AND 2019"')
+    return 0
+
+
 def report_command(args: argparse.Namespace) -> int:
-    from warehouse.report import build_report
+    from serve.report import build_report
 
     with connect_published() as con:
         try:
@@ -380,7 +418,7 @@ def parser() -> argparse.ArgumentParser:
     refresh = add_command(
         commands, "refresh", "Rebuild and publish the warehouse from the archived documents.",
         "Run the pipeline (Dagster job materialize_everything) in this process and publish the warehouse atomically "
-        "at its end. Offline by default: the documents already archived (bundled in warehouse/raw/ or acquired "
+        "at its end. Offline by default: the documents already archived (bundled in documents/ or acquired "
         "earlier) and any files dropped into the inbox (warehouse/inbox/<feed>/, see docs/inbox.md). With nothing new "
         "(same documents and code as the published build) no run is launched and the summary says 'unchanged'. Runs "
         "are recorded in $DAGSTER_HOME (default: .dagster_home/), so `make dev` shows them.",
@@ -397,6 +435,10 @@ def parser() -> argparse.ArgumentParser:
     refresh.add_argument("--feed", dest="feeds", action="extend", nargs="+", metavar="NAME",
                          help="only these feeds (then every dbt model and the publish step); repeatable; "
                               "`innovation status` lists the feeds")
+    refresh.add_argument("--vintage", choices=["earliest", "latest"],
+                         help="which publication of a figure published more than once the marts use: the first "
+                              "release (earliest) or the newest revision (latest); default: the dbt project's var "
+                              "vintage (earliest). Recorded with the build; a change rebuilds the marts")
     refresh.add_argument("--rebuild", action="store_true",
                          help="rebuild and publish even when documents and code are those of the published build")
     refresh.set_defaults(run=refresh_command)
@@ -412,12 +454,14 @@ def parser() -> argparse.ArgumentParser:
 
     archive = add_command(
         commands, "archive", "List the archived documents, or withdraw one that should not count.",
-        "The archive is every document the warehouse is built from: bundled in the repository (warehouse/raw/) or "
+        "The archive is every document the warehouse is built from: bundled in the repository (documents/) or "
         "acquired (fetched live, or dropped into the inbox; stored under warehouse/archive/). `list` shows them; "
         "`withdraw` takes an acquired document out of what counts (its file stays, recorded as withdrawn), and the "
         "next refresh rebuilds the warehouse without its rows. Dropping the same file again restores it.",
         ["innovation archive list --feed csy_patent_grants",
-         'innovation archive withdraw 3f5a9c01d2e4 --reason "wrong edition in its sidecar"'])
+         'innovation archive withdraw 3f5a9c01d2e4 --reason "wrong edition in its sidecar"',
+         "innovation archive add documents/csy-patent-grants-by-region/2024.xls --feed csy_patent_grants "
+         "--data-year 2024 --publication-year 2025 --copied-from https://…"])
     archive_commands = archive.add_subparsers(dest="archive_command", required=True, metavar="<action>")
     archive_list = archive_commands.add_parser("list", help="every archived document: sha256, archive, feed, edition, "
                                                             "data year, path")
@@ -428,6 +472,21 @@ def parser() -> argparse.ArgumentParser:
                                   help="its sha256 (or 8+ leading hex digits) or its archive path, as `list` shows")
     archive_withdraw.add_argument("--reason", required=True, help="why, recorded with the withdrawal")
     archive_withdraw.set_defaults(run=archive_withdraw_command)
+    archive_add = archive_commands.add_parser(
+        "add", help="record the provenance of a document copied under documents/ (bundled with the code)")
+    archive_add.add_argument("file", type=Path, help="the document, already copied under documents/<folder>/")
+    archive_add.add_argument("--feed", required=True, help="the feed it belongs to (`innovation status` lists them)")
+    archive_add.add_argument("--data-year", type=int, required=True, help="the (latest) data year it carries")
+    archive_add.add_argument("--publication-year", type=int, required=True, help="the year its edition appeared")
+    archive_add.add_argument("--copied-from", required=True, help="where this copy came from (a URL, an archive)")
+    archive_add.add_argument("--official-url", help="the publisher's own URL, where there is one")
+    archive_add.add_argument("--archived-on", default=date.today().isoformat(), help="default: today")
+    archive_add.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE",
+                             help="which table of the edition it is, where the feed has several (csy_tech_market: "
+                                  "direction=outflow, measure=contract_value)")
+    for name in ("publisher", "publication", "table_title"):
+        archive_add.add_argument(f"--{name.replace('_', '-')}", help=f"default: the feed's {name} for the edition")
+    archive_add.set_defaults(run=archive_add_command)
 
     query = add_command(
         commands, "query", "Run one SQL statement on the published warehouse, read-only.",
@@ -447,9 +506,19 @@ def parser() -> argparse.ArgumentParser:
         "Export each table of the marts schema of the published warehouse as <mart>.parquet and <mart>.csv, and "
         "the data dictionary (data_dictionary.csv and .md: column, type, unit, description).",
         ["innovation export", "innovation export --out /tmp/marts"])
+    export.add_argument("--guide", action="store_true",
+                        help="for maintainers: regenerate the data dictionary and the example outputs in "
+                             "docs/analyst_guide.md from the published warehouse, instead of exporting")
     export.add_argument("--out", type=Path, metavar="DIR",
                         help="folder to write into (default: exports/ beside the warehouse file)")
     export.set_defaults(run=export_command)
+
+    stages = add_command(
+        commands, "stages", "Print the cluster stage efficiencies, the study's core output.",
+        "Print marts.cluster_stage_efficiency as three tables (patent stage, transformation stage, and its high-tech "
+        "industry proxy), one row per year t and one column per cluster, with the reason under each NULL.",
+        ["innovation stages"])
+    stages.set_defaults(run=stages_command)
 
     report = add_command(
         commands, "report", "Draw the charts and write the self-contained HTML report.",

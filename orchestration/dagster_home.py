@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from warehouse import paths
+from core import paths
 
 INSTANCE_SETTINGS = paths.REPO_ROOT / "orchestration" / "dagster.yaml"
 DEFAULT_HOME = paths.REPO_ROOT / ".dagster_home"  # the Makefile's DAGSTER_HOME

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from warehouse import paths
+from core import paths
 
 # dagster-dbt looks for `dbt` on PATH (when preparing the manifest under `dagster dev`, too): make it
 # this interpreter's own dbt, also when the venv is not activated.

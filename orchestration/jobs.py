@@ -1,12 +1,12 @@
 """The job that materializes everything, and the tags that make one run cover every archived year."""
 
 from dagster import AssetKey, AssetSelection, define_asset_job
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.feeds import landing_key, raw_key
+from orchestration.assets.feeds import DOCUMENTS_KEY, landing_key, raw_key
 from orchestration.assets.publish import PUBLISHED_KEY
-from scrapers.registry import FEEDS
+from orchestration.dagster_api import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
+from scrapers.feeds import FEEDS
 from warehouse import build_state
 from warehouse.archive import load_registry
 
@@ -27,16 +27,21 @@ def archived_year_range() -> tuple[str, str]:
 
 def everything_tags() -> dict[str, str]:
     first, last = archived_year_range()
-    return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    return {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
+
+
+def failed_after_intake(failed_steps: list[str]) -> bool:
+    """A step after intake failed (landing, a check, dbt, publish): the drops the run took in may be why."""
+    return any(not step.startswith("raw__") for step in failed_steps)
 
 
 def year_range_tags(years: list[int]) -> dict[str, str]:
     """Tags that make one run cover the data years from min(years) to max(years)."""
-    return {ASSET_PARTITION_RANGE_START_TAG: str(min(years)), ASSET_PARTITION_RANGE_END_TAG: str(max(years))}
+    return {PARTITION_RANGE_START_TAG: str(min(years)), PARTITION_RANGE_END_TAG: str(max(years))}
 
 
 def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
-    """Raw and landing assets of `feeds`, the dbt models downstream of them, and the publish step
+    """Raw and landing assets of `feeds`, landing.documents, the dbt models downstream of them, and the publish step
     (None: the whole job). Every dbt model when the code changed since the published build: models
     outside the feeds' lineage may have changed too."""
     if not feeds:
@@ -44,9 +49,9 @@ def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
     unknown = set(feeds) - set(FEEDS)
     if unknown:
         raise ValueError(f"unknown feed(s) {sorted(unknown)}; feeds are {sorted(FEEDS)}")
-    landing = {landing_key(f) for f in feeds}
+    landing = {landing_key(f) for f in feeds} | {DOCUMENTS_KEY}
     models = set(dbt_models.keys) if code_changed_since_published() else downstream_models(landing)
-    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), *sorted(models), PUBLISHED_KEY]
+    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), DOCUMENTS_KEY, *sorted(models), PUBLISHED_KEY]
 
 
 def downstream_models(sources: set[AssetKey]) -> set[AssetKey]:

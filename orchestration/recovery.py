@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from orchestration.dagster_api import free_concurrency_slots, runs_holding_concurrency_slots
 from warehouse.publish import RunAlreadyBuilding, StagedBuild
 from warehouse.recovery import ReclaimedBuild, reclaim_abandoned
 
@@ -39,15 +40,14 @@ def reclaim_dead_runs(instance: DagsterInstance, reclaimed: list[ReclaimedBuild]
     """
     reclaimed = reclaim_abandoned() if reclaimed is None else reclaimed
     lines = {found.run_id: found.describe() for found in reclaimed}
-    storage = instance.event_log_storage
-    holding = storage.get_concurrency_run_ids() if storage.supports_global_concurrency_limits else set()
+    holding = runs_holding_concurrency_slots(instance)
     dead = set(lines) | {run_id for run_id in holding if not is_alive(run_id)}
     unfinished = {run.run_id: run for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED, run_ids=sorted(dead)))} \
         if dead else {}
     for run_id in sorted(dead):
         done = []
         if run_id in holding:
-            storage.free_concurrency_slots_for_run(run_id)
+            free_concurrency_slots(instance, run_id)
             done.append("freed its duckdb_writer slot")
         if run_id in unfinished:
             instance.report_run_failed(unfinished[run_id], message="The run's process died without finishing (killed, "

@@ -13,15 +13,15 @@ published file aside so the run rebuilds it from the archive.
 from __future__ import annotations
 
 import os
-import tomllib
 import uuid
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from scrapers.http_client import SOURCES_DIR
-from warehouse import build_state, inbox, paths, run_summary
+from core import paths
+from core.feed import feed_names
+from warehouse import build_state, inbox, run_summary
 from warehouse.archive import load_registry
 from warehouse.publish import StagedBuild
 from warehouse.recovery import reclaim_abandoned
@@ -58,23 +58,40 @@ class RefreshResult:
     notes: list[str] = field(default_factory=list)  # what the refresh did before the run, also in the summary
 
 
-def feed_names() -> list[str]:
-    """The feeds, read from their publications file (the parsers, and pandas with them, are not imported)."""
-    return list(tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8")))
-
-
-def nothing_new() -> bool:
-    """The archive, the inbox and the code are exactly what the published warehouse was built from."""
+def nothing_new(vintage: str | None = None) -> bool:
+    """The archive, the inbox, the code and the vintage rule are exactly what the published warehouse was built
+    from (`vintage`: the rule asked for, default the project's)."""
     if any(inbox.settled(feed) for feed in feed_names()):
         return False
     state = build_state.published()
     archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())
-    return state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
+    return (state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
+            and state["vintage"] == (vintage or build_state.default_vintage()))
+
+
+# Where versions before the data folder kept their state (in the warehouse package, beside its code).
+LEGACY_STATE_DIR = paths.REPO_ROOT / "warehouse"
+LEGACY_STATE = (paths.PUBLISHED_FILE, "archive", "inbox", "quarantine", "runs", "reports", "exports")
+
+
+def move_legacy_state() -> list[str]:
+    """Move the state an earlier version kept under warehouse/ into the default data folder, once, while that
+    holds none of it yet; one line saying what moved."""
+    if os.environ.get(paths.DATA_VARIABLE):  # a data folder chosen on purpose is left to its owner
+        return []
+    found = [name for name in LEGACY_STATE if (LEGACY_STATE_DIR / name).exists()]
+    if not found or any((paths.data_dir() / name).exists() for name in LEGACY_STATE):
+        return []
+    paths.data_dir().mkdir(parents=True, exist_ok=True)
+    for name in found:
+        os.replace(LEGACY_STATE_DIR / name, paths.data_dir() / name)
+    return [f"Moved the state of an earlier version from {LEGACY_STATE_DIR} to {paths.data_dir()}: {', '.join(found)}."]
 
 
 def put_house_in_order() -> tuple[list[str], bool]:
-    """Stray inbox entries to the quarantine, an unreadable published file aside; (notes, must the run rebuild)."""
-    notes = inbox.sweep_strays(feed_names())
+    """Earlier state into the data folder, stray inbox entries to the quarantine, an unreadable published file
+    aside; (notes, must the run rebuild)."""
+    notes = move_legacy_state() + inbox.sweep_strays(feed_names())
     published = build_state.inspect_published()
     if published.condition == build_state.LOCKED:
         raise RefreshRefused(
@@ -92,15 +109,14 @@ def put_house_in_order() -> tuple[list[str], bool]:
 
 
 def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG
-
+    from orchestration.dagster_api import PARTITION_RANGE_END_TAG
     from orchestration.jobs import everything_tags, year_range_tags
-    from warehouse.schemas import LAST_DATA_YEAR
+    from scrapers._landing_schema import LAST_DATA_YEAR
 
     if not years:
         tags = everything_tags()
         if live:  # years not archived yet are what a live refresh looks for
-            tags[ASSET_PARTITION_RANGE_END_TAG] = str(LAST_DATA_YEAR)
+            tags[PARTITION_RANGE_END_TAG] = str(LAST_DATA_YEAR)
         return tags
     return year_range_tags(years)
 
@@ -129,7 +145,7 @@ def os_error_message(error: OSError) -> str:
 
 
 def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str] | None = None, rebuild: bool = False,
-            instance: DagsterInstance | None = None, log_level: str = "CRITICAL",
+            vintage: str | None = None, instance: DagsterInstance | None = None, log_level: str = "CRITICAL",
             acquisition: dict | None = None) -> RefreshResult:
     """One refresh.
 
@@ -138,6 +154,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
         settings, e.g. a test server's base URL).
     feeds: only these feeds' raw and landing assets (then every dbt model and the publish step).
     rebuild: rebuild and publish even when documents and code are those of the published build.
+    vintage: which publication of a figure published more than once the marts use, "earliest" (the first
+        release) or "latest" (the newest revision); default: the dbt project's `vintage` var.
     Raises RefreshRefused when it cannot start (the message says why); OSError when the warehouse folder
     cannot be written before the run.
     """
@@ -145,7 +163,7 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
     notes, must_rebuild = put_house_in_order()
     if must_rebuild:  # no readable warehouse to build on: every feed, every year
         years, feeds = None, None
-    launch = live or years or feeds or rebuild or must_rebuild or not nothing_new()
+    launch = live or years or feeds or rebuild or must_rebuild or not nothing_new(vintage)
     if reclaimed or launch:
         from dagster import DagsterInstance
 
@@ -161,10 +179,10 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
                   "hash the same as the published build's.")
         summary = run_summary.finish_without_run(run_summary.UNCHANGED, detail, notes)
         return RefreshResult(True, None, summary, [], notes)
-    from orchestration.assets.dbt import REBUILD_TAG
+    from orchestration.assets.dbt import REBUILD_TAG, VINTAGE_TAG
     from orchestration.definitions import defs
-    from orchestration.jobs import feed_selection
-    from orchestration.sensors import close_unpublished_run
+    from orchestration.jobs import failed_after_intake, feed_selection
+    from warehouse.run_end import close_unpublished_run
 
     job = defs.resolve_job_def("materialize_everything")
     run_id = str(uuid.uuid4())
@@ -177,7 +195,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
         with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
             result = job.execute_in_process(
                 instance=instance, run_id=run_id,
-                tags={**year_tags(years, live), **({REBUILD_TAG: "true"} if rebuild or must_rebuild else {})},
+                tags={**year_tags(years, live), **({REBUILD_TAG: "true"} if rebuild or must_rebuild else {}),
+                      VINTAGE_TAG: vintage or build_state.default_vintage()},
                 asset_selection=feed_selection(feeds), raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
                             "resources": {"acquisition": {"config": {"live": live, **(acquisition or {})}}}},
@@ -189,7 +208,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
                 reason = data.user_failure_data.description if data.user_failure_data else innermost(data.error).message
                 failures.append((event.step_key, plain_failure(reason.strip())))
         failure = "The run failed: " + "; ".join(f"{step} failed" for step, _ in failures) if not result.success else None
-        summary = close_unpublished_run(run_id, failure, [step for step, _ in failures])
+        steps = [step for step, _ in failures]
+        summary = close_unpublished_run(run_id, failure, failed_after_intake(steps) or not steps, vintage)
         if summary is None and (paths.runs_dir() / run_id / "summary.json").is_file():
             summary = run_summary.load(run_id)  # the publish step closed the run
         elif summary is None:  # it failed before it wrote anything

@@ -14,23 +14,20 @@ DuckDB concurrency design (DuckDB allows one writer per file), decided once:
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource, InitResourceContext
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
-from packaging import version
 
+from orchestration.dagster_api import PinnedDbtCliResource
 from orchestration.dbt_project import dbt_project
-from scrapers.http_client import FetchPolicy, HttpClient
+from scrapers._sources.http_client import FetchPolicy, HttpClient
 from warehouse.publish import StagedBuild
 
 DUCKDB_POOL = "duckdb_writer"
@@ -84,9 +81,10 @@ class Acquisition(ConfigurableResource):
     documents only. Turn it on with WAREHOUSE_LIVE=1, `refresh --live`, or this resource's run config."""
 
     live: bool = False
-    # Where the NBS site is (tests point this at a local server; None = the URLs as published).
-    nbs_base_url: str | None = None
-    # Hosts that may be fetched; None = the official ones in scrapers/sources/allowed_hosts.toml.
+    # Where the official site is: live sources fetch their URLs on this scheme and host instead (tests point it
+    # at a local server; None = the URLs as published).
+    base_url: str | None = None
+    # Hosts that may be fetched; None = the official ones in scrapers/_sources/allowed_hosts.toml.
     allowed_hosts: list[str] | None = None
     connect_timeout_seconds: float = FetchPolicy.connect_timeout
     read_timeout_seconds: float = FetchPolicy.read_timeout
@@ -105,28 +103,11 @@ class Acquisition(ConfigurableResource):
         return HttpClient(policy, allowed_hosts=self.allowed_hosts)
 
 
-class PinnedDbtCliResource(DbtCliResource):
-    """DbtCliResource without two start-up costs that buy this project nothing (measured: ~3 s + ~6 s).
-
-    - `dbt --version` in a subprocess: the dbt executable is this venv's, so its version is the
-      installed dbt-core's (pinned exactly in pyproject.toml).
-    - an in-process dbt adapter: dagster-dbt only uses it to fetch row counts and column metadata,
-      which this project does not ask dbt for (the publish step reports row counts itself).
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001 - signature of the overridden method
-        return None
-
-
 def resources() -> dict:
     return {
         "warehouse": WarehouseBuild(),
         "acquisition": Acquisition(live=os.environ.get("WAREHOUSE_LIVE") == "1",
-                                   nbs_base_url=os.environ.get("WAREHOUSE_NBS_BASE_URL") or None),
+                                   base_url=os.environ.get("WAREHOUSE_LIVE_BASE_URL") or None),
         # The venv's own dbt, not whatever `dbt` is first on PATH.
         "dbt": PinnedDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

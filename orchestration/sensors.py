@@ -1,5 +1,6 @@
-"""Sensors: new documents (inbox drops; a new bulletin in its release window) request a refresh of
-what they touch; runs that ended without publishing get their summary and their staging copy dropped.
+"""Sensors: new documents (inbox drops; a new document of a live feed in its release window) request a
+refresh of what they touch; runs that ended without publishing get their summary, their drops settled and
+their staging copy dropped (warehouse/run_end.py).
 """
 
 import hashlib
@@ -7,13 +8,13 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import duckdb
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
     RunStatusSensorContext,
+    SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -22,66 +23,31 @@ from dagster import (
     sensor,
 )
 
-from orchestration.jobs import everything_tags, feed_selection, materialize_everything, year_range_tags
+from core import paths
+from orchestration.assets.dbt import VINTAGE_TAG
+from orchestration.jobs import everything_tags, failed_after_intake, feed_selection, materialize_everything, year_range_tags
 from orchestration.resources import Acquisition
-from scrapers.nbs_bulletin_source import discover
-from scrapers.registry import FEEDS
-from warehouse import build_state, inbox, paths, run_summary
-from warehouse.archive import Pending, load_registry
+from scrapers.feeds import FEEDS, Feed
+from warehouse import inbox
+from warehouse.archive import load_registry
 from warehouse.intake import YEAR_IN_NAME
-from warehouse.publish import RunAlreadyBuilding, StagedBuild
+from warehouse.run_end import close_unpublished_run
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The bulletin for data year Y has appeared between August and October of Y+1; December catches late ones.
-RELEASE_WINDOW_MONTHS = frozenset(range(8, 13))
-
-
-def close_unpublished_run(run_id: str, failure: str | None, failed_steps: list[str] = ()) -> run_summary.RunSummary | None:
-    """A run that ended without publishing: write its summary, settle the drops it took in, drop its staging copy.
-
-    It failed (`failure` says how), found nothing new (same documents and code as the published build:
-    dbt and the publish step skipped), or did not include the publish step. Its drops go back to the inbox,
-    unless a step after intake failed (then the failure may be theirs: they go to the quarantine with it).
-    Returns None when another process is closing (or reclaiming) the run, or nothing is left to close."""
-    build = StagedBuild(run_id)
-    try:
-        build.hold()  # whoever holds the run's lock closes it; a refresh reclaiming it meanwhile skips it
-    except RunAlreadyBuilding:
-        return None
-    try:
-        if not build.folder.exists():
-            return None  # published (the publish step closed it) or never started building
-        judged = failure is not None and any(not step.startswith("raw__") for step in failed_steps or ["?"])
-        drops = Pending(run_id).release(failure if judged else None)
-        if failure:
-            summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED, failure, notes=drops)
-        elif build.exists and _unchanged(build):
-            summary = run_summary.finish(run_id, run_summary.UNCHANGED, notes=drops)
-        else:
-            summary = run_summary.finish(run_id, run_summary.NOT_PUBLISHED,
-                                         "The run did not include warehouse/published: nothing was published.", notes=drops)
-        build.discard()
-        return summary
-    finally:
-        build.release()
-
-
-def _unchanged(build: StagedBuild) -> bool:
-    with duckdb.connect(str(build.database), read_only=True) as con:
-        return build_state.unchanged_since_published(con)
 
 
 @run_failure_sensor(description="A failed run: write its run summary (failed feeds and why) and drop its staging copy.")
 def summarize_failed_run(context: RunFailureSensorContext) -> None:
     failed_steps = [event.step_key for event in context.get_step_failure_events()]
-    close_unpublished_run(context.dagster_run.run_id, f"The run failed: {context.failure_event.message}", failed_steps)
+    close_unpublished_run(context.dagster_run.run_id, f"The run failed: {context.failure_event.message}",
+                          failed_after_intake(failed_steps) or not failed_steps, context.dagster_run.tags.get(VINTAGE_TAG))
 
 
 @run_status_sensor(run_status=DagsterRunStatus.SUCCESS,
                    description="A run that succeeded without publishing (nothing new, or a partial selection in "
                                "the UI): say so in its summary and drop its staging copy.")
 def summarize_unpublished_run(context: RunStatusSensorContext) -> None:
-    close_unpublished_run(context.dagster_run.run_id, None)
+    close_unpublished_run(context.dagster_run.run_id, None, vintage=context.dagster_run.tags.get(VINTAGE_TAG))
 
 
 def inbox_files() -> list[tuple[str, str, int, int]]:
@@ -111,30 +77,37 @@ def inbox_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     return SensorResult(run_requests=[RunRequest(run_key=key, asset_selection=feed_selection(feeds), tags=tags)], cursor=key)
 
 
-def in_release_window(moment: datetime) -> bool:
-    return moment.astimezone(SHANGHAI).month in RELEASE_WINDOW_MONTHS
+def in_release_window(feed: Feed, moment: datetime) -> bool:
+    """Within the months (Beijing time) in which the feed's publication appears ([live] release_window_months)."""
+    return moment.astimezone(SHANGHAI).month in feed.spec.live["release_window_months"]
 
 
-@sensor(job=materialize_everything, minimum_interval_seconds=6 * 3600, default_status=DefaultSensorStatus.STOPPED,
-        description="During the bulletin's release window (August-December, Beijing time) reads the NBS bulletin "
-                    "listing and, when a bulletin for a data year not yet archived appears, requests a live refresh "
-                    "of that year. Stopped by default: it reaches the live site; turn it on where that is allowed.")
-def bulletin_release_sensor(context: SensorEvaluationContext, acquisition: Acquisition) -> SensorResult | SkipReason:
-    now = datetime.now(UTC)
-    if not in_release_window(now):
-        return SkipReason(f"outside the release window (months {sorted(RELEASE_WINDOW_MONTHS)}, Beijing time)")
-    archived = {r.data_year for r in load_registry() if r.feed == "nbs_rd_bulletin"}
-    with acquisition.client() as client:
-        listed = discover(client, base_url=acquisition.nbs_base_url)
-    new = sorted(set(listed) - archived)
-    if not new:
-        return SkipReason(f"no new bulletin: listed {sorted(listed)}, archived {sorted(archived)}")
-    live = {"resources": {"acquisition": {"config": {"live": True}}}}
-    return SensorResult(run_requests=[
-        RunRequest(run_key=f"nbs_rd_bulletin-{year}", asset_selection=feed_selection(["nbs_rd_bulletin"]),
-                   tags=year_range_tags([year]), run_config=live)
-        for year in new
-    ])
+def release_sensor(feed: Feed) -> SensorDefinition:
+    months = feed.spec.live["release_window_months"]
+
+    @sensor(name=f"{feed.name}_release_sensor", job=materialize_everything, minimum_interval_seconds=6 * 3600,
+            default_status=DefaultSensorStatus.STOPPED,
+            description=f"During {feed.name}'s release window (months {months}, Beijing time) reads its listing online "
+                        "and, when a document for a data year not yet archived appears, requests a live refresh of "
+                        "that year. Stopped by default: it reaches the live site; turn it on where that is allowed.")
+    def check_for_release(context: SensorEvaluationContext, acquisition: Acquisition) -> SensorResult | SkipReason:
+        if not in_release_window(feed, datetime.now(UTC)):
+            return SkipReason(f"outside the release window (months {months}, Beijing time)")
+        archived = {r.data_year for r in load_registry() if r.feed == feed.name}
+        with acquisition.client() as client:
+            listed = feed.source.discover(client, base_url=acquisition.base_url)
+        new = sorted(set(listed) - archived)
+        if not new:
+            return SkipReason(f"nothing new: listed {sorted(listed)}, archived {sorted(archived)}")
+        live = {"resources": {"acquisition": {"config": {"live": True}}}}
+        return SensorResult(run_requests=[
+            RunRequest(run_key=f"{feed.name}-{year}", asset_selection=feed_selection([feed.name]),
+                       tags=year_range_tags([year]), run_config=live)
+            for year in new
+        ])
+
+    return check_for_release
 
 
-run_sensors = [summarize_failed_run, summarize_unpublished_run, inbox_sensor, bulletin_release_sensor]
+run_sensors = [summarize_failed_run, summarize_unpublished_run, inbox_sensor,
+               *(release_sensor(feed) for feed in FEEDS.values() if feed.source is not None)]

@@ -1,9 +1,10 @@
-"""Shared fixtures. The warehouse under test lives in a temporary directory, never in the repo.
+"""Shared fixtures. The warehouse under test lives in temporary folders, never in the repo.
 
 Under pytest-xdist (`make test`) the workers share one session folder and one built warehouse: the
 first process of the run (pytest itself, or xdist's controller, which starts the workers) makes the
 folder and passes it on in the environment; whichever worker first needs the warehouse builds it
-under a lock, and the others read it. Acquired documents, drops and quarantine are per worker.
+under a lock into the session's build folder, and each worker reads its own copy in its own data folder
+(WAREHOUSE_DATA_DIR): its staging copies, runs, acquired documents, drops and quarantine are its own.
 """
 
 import fcntl
@@ -21,20 +22,17 @@ _OWNS_SESSION_DIR = _SHARED_VARIABLE not in os.environ
 if _OWNS_SESSION_DIR:
     os.environ[_SHARED_VARIABLE] = tempfile.mkdtemp(prefix="innovation-warehouse-tests-")
 _SESSION_DIR = Path(os.environ[_SHARED_VARIABLE])
+_BUILD_DIR = _SESSION_DIR / "build"  # the data folder the session's warehouse is built in, once
 _WORKER_DIR = _SESSION_DIR / os.environ.get("PYTEST_XDIST_WORKER", "main")
 _BUILD_RECORD = _SESSION_DIR / "build.json"  # what the session build's checks said, for every worker
 
-# Must be set before orchestration.* is imported: the resources bind the DuckDB path at import.
-os.environ["WAREHOUSE_DUCKDB_PATH"] = str(_SESSION_DIR / "warehouse.duckdb")
-# Acquired documents, drops and quarantine of the tests never touch the repo's state folders.
-for _variable, _folder in (("WAREHOUSE_ARCHIVE_DIR", "archive"), ("WAREHOUSE_INBOX_DIR", "inbox"),
-                           ("WAREHOUSE_QUARANTINE_DIR", "quarantine")):
-    os.environ[_variable] = str(_WORKER_DIR / _folder)
+# Set before anything reads it: every location of run-time state is under the worker's data folder.
+os.environ["WAREHOUSE_DATA_DIR"] = str(_WORKER_DIR / "data")
 os.environ.pop("WAREHOUSE_LIVE", None)
 # Drops written by a test are complete at once; tests/test_inbox.py sets a real settling time where it tests it.
 os.environ["WAREHOUSE_INBOX_SETTLE_SECONDS"] = "0"
 
-from warehouse import paths  # noqa: E402
+from core import paths  # noqa: E402
 from warehouse.archive import load_registry  # noqa: E402
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "reference"
@@ -52,12 +50,17 @@ def registry():
 
 @pytest.fixture(scope="session")
 def build_record() -> dict:
-    """Materialize every asset once for the whole run, as `make run` does, into the session's DuckDB;
+    """Materialize every asset once for the whole run, as `make run` does, into the session's build folder;
     returns whether it succeeded and every asset check's evaluation."""
     with (_SESSION_DIR / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the one that builds
         if not _BUILD_RECORD.exists():
-            _BUILD_RECORD.write_text(json.dumps(_build_everything()))
+            worker_data = os.environ["WAREHOUSE_DATA_DIR"]
+            os.environ["WAREHOUSE_DATA_DIR"] = str(_BUILD_DIR)
+            try:
+                _BUILD_RECORD.write_text(json.dumps(_build_everything()))
+            finally:
+                os.environ["WAREHOUSE_DATA_DIR"] = worker_data
     return json.loads(_BUILD_RECORD.read_text())
 
 
@@ -84,8 +87,13 @@ def _build_everything() -> dict:
 
 @pytest.fixture(scope="session")
 def built_warehouse(build_record) -> Path:
+    """This worker's copy of the session's published warehouse, in its data folder."""
     assert build_record["success"], build_record["failures"]
-    return paths.duckdb_path()
+    published = paths.duckdb_path()
+    if not published.exists():
+        published.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_BUILD_DIR / paths.PUBLISHED_FILE, published)
+    return published
 
 
 @pytest.fixture
@@ -95,9 +103,26 @@ def warehouse(built_warehouse):
 
 
 @pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A private, empty data folder (published warehouse, staging, runs, archive, inbox, quarantine)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def published_copy(built_warehouse, data_dir) -> Path:
+    """A private data folder holding a copy of the session's published warehouse, which a test may change."""
+    copy = paths.duckdb_path()
+    shutil.copyfile(built_warehouse, copy)
+    return copy
+
+
+@pytest.fixture
 def raw_copy(tmp_path, monkeypatch) -> Path:
-    """A private copy of the raw archive that a test may damage; the pipeline reads it instead."""
-    copy = tmp_path / "raw"
-    shutil.copytree(paths.RAW_DIR, copy)
-    monkeypatch.setenv("WAREHOUSE_RAW_DIR", str(copy))
+    """A private copy of the bundled documents that a test may damage; the pipeline reads it instead."""
+    copy = tmp_path / "documents"
+    shutil.copytree(paths.DOCUMENTS_DIR, copy)
+    monkeypatch.setenv("WAREHOUSE_DOCUMENTS_DIR", str(copy))
     return copy

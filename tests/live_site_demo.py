@@ -14,10 +14,10 @@ import hashlib
 
 from pytest_httpserver import HTTPServer
 
+from core import paths
 from orchestration.refresh import refresh
 from tests.local_http import CHALLENGE_PAGE, bulletin_as_gbk
 from tests.test_live_refresh import LISTING, acquisition, edited_2023, revise_beijing
-from warehouse import paths
 
 LINK = '<li><a href="/sj/zxfb/{year}.html" title="{year}年全国科技经费投入统计公报">{year}年全国科技经费投入统计公报</a></li>'
 

@@ -13,11 +13,11 @@ from dataclasses import replace
 import pytest
 from pytest_httpserver import HTTPServer
 
-from scrapers.http_client import FetchPolicy, HttpClient
-from warehouse.paths import RAW_DIR
+from core.paths import DOCUMENTS_DIR
+from scrapers._sources.http_client import FetchPolicy, HttpClient
 
 LOOPBACK = "127.0.0.1"
-BULLETIN_DIR = RAW_DIR / "nbs-rd-bulletin"
+BULLETIN_DIR = DOCUMENTS_DIR / "nbs-rd-bulletin"
 # Small timeouts, no backoff and no pacing, so a fault costs tenths of a second; tests that are about
 # pacing or Retry-After set their own.
 FAST_POLICY = FetchPolicy(connect_timeout=0.3, read_timeout=0.3, retries=2, backoff_factor=0.0, backoff_jitter=0.0,

@@ -5,7 +5,6 @@ at any moment: tests/test_recovery.py.)
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -26,13 +25,9 @@ def mart_checksums(database: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture
-def published(built_warehouse, tmp_path, monkeypatch) -> Path:
+def published(published_copy) -> Path:
     """A private copy of the session's published warehouse, with its own staging and run folders."""
-    copy = tmp_path / "w" / "innovation.duckdb"
-    copy.parent.mkdir()
-    shutil.copyfile(built_warehouse, copy)
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(copy))
-    return copy
+    return published_copy
 
 
 READER = textwrap.dedent("""

@@ -5,9 +5,10 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
+from core import paths
+from core.errors import DocumentError
 from orchestration.resources import Acquisition, WarehouseBuild
-from scrapers.errors import DocumentError
-from scrapers.registry import FEEDS
+from scrapers.feeds import FEEDS
 from warehouse.archive import load_registry, read_verified, record_document, write_registry
 from warehouse.landing import ensure_schema, load, parse_documents
 
@@ -22,10 +23,9 @@ def landing_state(db) -> tuple:
 
 
 @pytest.fixture
-def loaded_db(tmp_path, raw_copy, monkeypatch):
+def loaded_db(data_dir, raw_copy):
     """A published warehouse holding the good bulletins, built from the private raw copy."""
-    db = tmp_path / "w.duckdb"
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
+    db = paths.duckdb_path()
     feed = FEEDS["nbs_rd_bulletin"]
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)
@@ -85,7 +85,7 @@ def test_document_without_its_table_fails_and_lands_nothing(raw_copy, loaded_db)
     assert landing_state(loaded_db) == before
 
 
-def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
+def test_failed_pandera_check_stops_the_dbt_models(data_dir):
     """A bad row already in a landing table (written by anything but a validated load) fails the
     blocking check, and the models downstream do not run. (It names an archived document, or the load
     would remove it as a row of no archived document.)"""
@@ -93,8 +93,7 @@ def test_failed_pandera_check_stops_the_dbt_models(tmp_path, monkeypatch):
 
     from orchestration.definitions import defs
 
-    db = tmp_path / "w.duckdb"
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
+    db = paths.duckdb_path()
     archived = next(r.sha256 for r in load_registry() if r.feed == "nbs_rd_bulletin")
     with duckdb.connect(str(db)) as con:
         ensure_schema(con)

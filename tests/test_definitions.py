@@ -2,9 +2,9 @@
 
 import json
 
-from dagster import AssetKey
+from dagster import AssetKey, DagsterInstance
 
-from scrapers.registry import FEEDS
+from scrapers.feeds import FEEDS
 
 MARTS = ["province_rd_ranking", "cluster_indicators", "cluster_stage_efficiency", "tech_market_balance"]
 
@@ -59,3 +59,29 @@ def test_annual_schedule_requests_every_archived_year():
     assert request.run_key == "annual-2026"
     assert request.tags["dagster/asset_partition_range_start"] == "2010"
     assert request.tags["dagster/asset_partition_range_end"] == "2023"
+
+
+def test_the_private_dagster_names_we_lean_on_are_still_there():
+    """orchestration/dagster_api.py holds every Dagster name outside its public API; a Dagster upgrade that
+    moves one fails here, not in a run."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from dagster_dbt import DbtCliResource
+
+    from orchestration import dagster_api
+
+    assert (dagster_api.PARTITION_RANGE_START_TAG, dagster_api.PARTITION_RANGE_END_TAG) == (
+        ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
+    assert callable(DbtCliResource._initialize_dbt_core_adapter) and hasattr(DbtCliResource, "_cli_version")
+    storage = DagsterInstance.ephemeral().event_log_storage
+    assert callable(storage.get_concurrency_run_ids) and callable(storage.free_concurrency_slots_for_run)
+
+
+def test_landing_sources_feed_dbt_lineage_from_their_assets():
+    """dbt's landing sources name their producing assets (meta.dagster.asset_key): every landing table and
+    landing.documents is upstream of the staging model that reads it."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for name in [*FEEDS, "documents"]:
+        staging = AssetKey(["staging", f"stg_{name}"])
+        assert AssetKey(["landing", name]) in graph.get(staging).parent_keys, name

@@ -24,12 +24,12 @@ import pytest
 import xlrd
 import xlwt
 
-from scrapers.errors import DocumentError
-from scrapers.regions import rules
-from scrapers.registry import FEEDS
-from scrapers.xls_workbooks import EOF, MAX_SHEETS, check_cost, open_workbook
+from core.errors import DocumentError
+from core.paths import DOCUMENTS_DIR
+from scrapers._tables.regions import rules
+from scrapers._tables.xls_workbooks import EOF, MAX_SHEETS, check_cost, open_workbook
+from scrapers.feeds import FEEDS
 from warehouse.archive import RawDocument, load_registry, read_verified, sha256_of
-from warehouse.paths import RAW_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PATENTS_2023 = "csy-patent-grants-by-region/2023.xls"
@@ -99,7 +99,7 @@ def truncated_last_record(content: bytes) -> bytes:
 
 
 def document(name: str, content: bytes) -> RawDocument:
-    record = next(r for r in load_registry(RAW_DIR) if r.path == PATENTS_2023)
+    record = next(r for r in load_registry(DOCUMENTS_DIR) if r.path == PATENTS_2023)
     return RawDocument(replace(record, path=name, sha256=sha256_of(content), bytes=len(content)), content)
 
 

@@ -4,7 +4,7 @@
 import pytest
 from dagster import AssetCheckSeverity
 
-from scrapers.registry import FEEDS
+from scrapers.feeds import FEEDS
 from warehouse.freshness import feed_freshness
 
 CLUSTERS = {"京津冀", "长三角", "珠三角", "成渝"}

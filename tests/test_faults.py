@@ -5,7 +5,6 @@ a refresh that dies before its folder is locked, and withdrawing a document that
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,8 +12,9 @@ import textwrap
 import duckdb
 import pytest
 
+from core import paths
 from orchestration.cli import main
-from warehouse import inbox, paths, run_summary
+from warehouse import inbox, run_summary
 from warehouse.archive import Pending, load_registry, withdraw, withdrawn_sha256s
 from warehouse.changes import YearOutcome
 from warehouse.publish import StagedBuild
@@ -22,16 +22,9 @@ from warehouse.recovery import reclaim_abandoned
 
 
 @pytest.fixture
-def warehouse_copy(built_warehouse, tmp_path, monkeypatch):
-    copy = tmp_path / "w" / "innovation.duckdb"
-    copy.parent.mkdir()
-    shutil.copyfile(built_warehouse, copy)
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(copy))
+def warehouse_copy(published_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    for variable, folder in (("WAREHOUSE_ARCHIVE_DIR", "archive"), ("WAREHOUSE_INBOX_DIR", "inbox"),
-                             ("WAREHOUSE_QUARANTINE_DIR", "quarantine")):
-        monkeypatch.setenv(variable, str(tmp_path / folder))
-    return copy
+    return published_copy
 
 
 READ_COMMANDS = [["status"], ["query", "SELECT * FROM marts.cluster_indicators"], ["export"], ["report"]]
@@ -41,7 +34,7 @@ READ_COMMANDS = [["status"], ["query", "SELECT * FROM marts.cluster_indicators"]
 @pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: c[0])
 def test_an_unreadable_warehouse_is_named_under_every_reading_command(warehouse_copy, capsys, command, kept_bytes):
     warehouse_copy.write_bytes(warehouse_copy.read_bytes()[:kept_bytes])
-    code = main([*command, *(["--out", str(warehouse_copy.parent / "out")] if command[0] in ("export", "report") else [])])
+    code = main([*command, *(["--out", str(warehouse_copy.parent.parent / "out")] if command[0] in ("export", "report") else [])])
     captured = capsys.readouterr()
     text = captured.err + captured.out
     assert "Traceback" not in text
@@ -78,7 +71,7 @@ def test_a_warehouse_open_for_writing_elsewhere_is_named_and_refused_for_a_refre
 
 
 def test_a_staging_folder_that_cannot_be_made_is_a_plain_refusal(warehouse_copy, capsys):
-    (warehouse_copy.parent / "staging").write_text("a file where the staging folder belongs")
+    paths.staging_dir().write_text("a file where the staging folder belongs")
     before = warehouse_copy.read_bytes()
     assert main(["refresh", "--rebuild", "--feed", "torch_hightech_enterprise", "--years", "2023"]) == 1
     err = capsys.readouterr().err
@@ -157,7 +150,7 @@ def test_a_failed_refresh_says_which_build_is_published_now(warehouse_copy, caps
 
 
 def test_withdrawing_an_acquired_document(warehouse_copy, capsys):
-    from scrapers.registry import FEEDS
+    from scrapers.feeds import FEEDS
     from tests.test_inbox import write_test_only_torch_table
     from warehouse.intake import receive_inbox
 
@@ -185,7 +178,7 @@ def test_withdrawing_an_acquired_document(warehouse_copy, capsys):
 
 
 def test_a_withdrawn_documents_rows_leave_the_landing_table(warehouse_copy):
-    from scrapers.registry import FEEDS
+    from scrapers.feeds import FEEDS
     from warehouse.archive import records_for
     from warehouse.landing import ensure_schema, load, parse_documents
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 from werkzeug import Request, Response
 
-from scrapers.fetch_errors import (
+from scrapers._sources.fetch_errors import (
     ChallengePage,
     EmptyBody,
     ErrorPage,
@@ -21,7 +21,7 @@ from scrapers.fetch_errors import (
     TruncatedBody,
     UndecodableBody,
 )
-from scrapers.http_client import USER_AGENT, HostRateLimiter, HttpClient, official_hosts
+from scrapers._sources.http_client import USER_AGENT, HostRateLimiter, HttpClient, official_hosts
 from tests import local_http
 from tests.local_http import (
     CHALLENGE_PAGE,

@@ -17,20 +17,20 @@ from pathlib import Path
 import pytest
 import xlwt
 
+from core import paths
+from core.paths import DOCUMENTS_DIR
 from orchestration.refresh import nothing_new, put_house_in_order, refresh
-from scrapers.regions import rules
-from scrapers.registry import FEEDS
+from scrapers._tables.regions import rules
+from scrapers.feeds import FEEDS
 from warehouse import inbox as inbox_folder
-from warehouse import paths
 from warehouse.archive import Pending, load_registry, records_for
 from warehouse.intake import receive_inbox
-from warehouse.paths import RAW_DIR
 from warehouse.publish import StagedBuild
 
 RUN_ID = "test-inbox-run"
 
 TEST_ONLY_NOTE = "TEST-ONLY DATA: synthetic figures written by tests/test_inbox.py, not from the China Torch Statistical Yearbook"
-PATENTS_2023 = RAW_DIR / "csy-patent-grants-by-region" / "2023.xls"
+PATENTS_2023 = DOCUMENTS_DIR / "csy-patent-grants-by-region" / "2023.xls"
 
 
 def synthetic_net_profit_1k_yuan(province_code: str) -> float:
@@ -61,16 +61,12 @@ def write_test_only_torch_table(path: Path, data_year: int) -> dict[str, float]:
 
 
 @pytest.fixture
-def inbox(tmp_path, monkeypatch) -> Path:
-    for variable, folder in (("WAREHOUSE_INBOX_DIR", "inbox"), ("WAREHOUSE_QUARANTINE_DIR", "quarantine"),
-                             ("WAREHOUSE_ARCHIVE_DIR", "archive")):
-        monkeypatch.setenv(variable, str(tmp_path / folder))
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(tmp_path / "w" / "innovation.duckdb"))  # its own staging folder
-    yield tmp_path / "inbox"
+def inbox(data_dir) -> Path:
+    yield paths.inbox_dir()
     StagedBuild(RUN_ID).release()
 
 
-def drop(inbox: Path, feed: str, name: str, source: Path = RAW_DIR / "csy-patent-grants-by-region" / "2023.xls",
+def drop(inbox: Path, feed: str, name: str, source: Path = DOCUMENTS_DIR / "csy-patent-grants-by-region" / "2023.xls",
          sidecar: str | None = None) -> Path:
     target = inbox / feed / name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +120,7 @@ def test_a_run_that_ends_unjudged_puts_its_drops_back(inbox):
 
 
 def test_an_archived_drop_of_the_same_name_replaces_its_quarantined_copy(inbox):
-    drop(inbox, "torch_hightech_enterprise", "2023.xls", source=RAW_DIR / "nbs-rd-bulletin" / "2023.html")
+    drop(inbox, "torch_hightech_enterprise", "2023.xls", source=DOCUMENTS_DIR / "nbs-rd-bulletin" / "2023.html")
     receive_inbox(FEEDS["torch_hightech_enterprise"], RUN_ID)
     assert [q.name for q in inbox_folder.quarantined()][0].endswith("-2023.xls")
     write_test_only_torch_table(inbox / "torch_hightech_enterprise" / "2023.xls", 2023)
@@ -156,7 +152,7 @@ def test_a_feed_folder_that_leads_outside_the_inbox_is_not_read(inbox, tmp_path)
 
 
 def test_html_saved_as_xls_is_quarantined_with_the_gate_that_refused_it(inbox):
-    dropped = drop(inbox, "csy_patent_grants", "2023.xls", source=RAW_DIR / "nbs-rd-bulletin" / "2023.html")
+    dropped = drop(inbox, "csy_patent_grants", "2023.xls", source=DOCUMENTS_DIR / "nbs-rd-bulletin" / "2023.html")
     report = receive_inbox(FEEDS["csy_patent_grants"], RUN_ID)
     assert not report.stored
     reason = quarantined_reason("2023.xls")
@@ -221,7 +217,7 @@ def test_a_sidecar_that_breaks_its_schema_is_refused_plainly(inbox, sidecar, fou
 
 
 def test_tech_market_attributes_must_be_the_feeds_own(inbox):
-    tables = RAW_DIR / "csy-tech-market-outflow-by-region"
+    tables = DOCUMENTS_DIR / "csy-tech-market-outflow-by-region"
     drop(inbox, "csy_tech_market", "outflow.xls", source=tables / "type-amount-2023.xls",
          sidecar='data_year = 2023\nattributes = { direction = "outflow", measure = "profit" }\n')
     receive_inbox(FEEDS["csy_tech_market"], RUN_ID)
@@ -281,7 +277,6 @@ def test_stray_entries_go_to_the_quarantine_with_a_reason(inbox):
 
 
 def test_a_refresh_moves_strays_aside_and_launches_no_run_for_them(inbox, built_warehouse):
-    paths.duckdb_path().parent.mkdir(parents=True)
     shutil.copyfile(built_warehouse, paths.duckdb_path())
     drop(inbox, "csy_patent_grant", "2023.xls")
     assert nothing_new()  # a stray is no work
@@ -293,7 +288,6 @@ def test_a_refresh_moves_strays_aside_and_launches_no_run_for_them(inbox, built_
 
 def test_an_unreadable_published_warehouse_is_moved_aside_to_be_rebuilt(inbox, tmp_path):
     published = paths.duckdb_path()
-    published.parent.mkdir(parents=True)
     published.write_bytes(b"")
     notes, rebuild = put_house_in_order()
     assert rebuild and not published.exists()

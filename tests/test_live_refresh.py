@@ -38,7 +38,7 @@ LISTING_PAGE = (f'<html><head><meta charset="utf-8"><title>全国科技经费投
 
 def acquisition(base_url: str) -> dict:
     """The Acquisition resource pointed at the local site, with tenth-of-a-second timeouts and no pacing."""
-    return {"nbs_base_url": base_url, "allowed_hosts": [LOOPBACK], "connect_timeout_seconds": 0.3,
+    return {"base_url": base_url, "allowed_hosts": [LOOPBACK], "connect_timeout_seconds": 0.3,
             "read_timeout_seconds": 0.3, "retries": 1, "backoff_factor_seconds": 0.0,
             "max_retry_after_seconds": 2.0, "min_request_interval_seconds": 0.0}
 

@@ -1,4 +1,4 @@
-"""A corpus of malformed documents, each made at run time from a real one in warehouse/raw.
+"""A corpus of malformed documents, each made at run time from a real one in documents.
 
 Every refused case must fail with a DocumentError (GateError for the publication gates) or a
 LandingValidationError whose message names the document and states what was expected and what was
@@ -90,14 +90,14 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
 from cryptography.hazmat.primitives.ciphers import Cipher
 from msoffcrypto.method.rc4 import DocumentRC4, _makekey
 
-from scrapers.errors import DocumentError
-from scrapers.regions import squash
-from scrapers.registry import FEEDS
-from scrapers.xls_workbooks import EXCEL_DEFAULT_PASSWORD, sheet_grid
+from core.errors import DocumentError
+from core.paths import DOCUMENTS_DIR
+from scrapers._tables.regions import squash
+from scrapers._tables.xls_workbooks import EXCEL_DEFAULT_PASSWORD, sheet_grid
+from scrapers.feeds import FEEDS
 from warehouse.archive import load_registry, read_verified, sha256_of
 from warehouse.gates import MAX_DOCUMENT_BYTES, GateError, check_bytes, check_rows
 from warehouse.landing import LandingValidationError, ensure_schema, load, parse_documents
-from warehouse.paths import RAW_DIR
 
 BULLETIN_2019 = "nbs-rd-bulletin/2019.html"
 BULLETIN_2021 = "nbs-rd-bulletin/2021.html"
@@ -111,12 +111,12 @@ OUTFLOW_VALUE_2023 = "csy-tech-market-outflow-by-region/type-funds-2023.xls"
 
 @cache
 def real_bytes(path: str) -> bytes:
-    return (RAW_DIR / path).read_bytes()
+    return (DOCUMENTS_DIR / path).read_bytes()
 
 
 @cache
 def real_record(path: str):
-    return next(r for r in load_registry(RAW_DIR) if r.path == path)
+    return next(r for r in load_registry(DOCUMENTS_DIR) if r.path == path)
 
 
 # --- yearbook workbooks: the Workbook stream of the OLE2 file, its RC4 encryption, its strings ---
@@ -509,7 +509,7 @@ def filed(tmp_path, monkeypatch, source: str, content: bytes):
     file = tmp_path / "raw" / source
     file.parent.mkdir(parents=True)
     file.write_bytes(content)
-    monkeypatch.setenv("WAREHOUSE_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("WAREHOUSE_DOCUMENTS_DIR", str(tmp_path / "raw"))
     return replace(real_record(source), sha256=sha256_of(content), bytes=len(content))
 
 
@@ -536,7 +536,7 @@ def test_malformed_document_is_refused_and_lands_nothing(case, real_batches, tmp
         before = landing_state(con, feed.name)
         with pytest.raises((DocumentError, LandingValidationError)) as failure:
             if case.previous_is_real:  # landing does not know the previous version's size yet
-                check_bytes(feed.name, case.source, content, previous_bytes=len(real_bytes(case.source)))
+                check_bytes(feed.spec, case.source, content, previous_bytes=len(real_bytes(case.source)))
             load(con, parse_documents(feed, [record]))
         assert landing_state(con, feed.name) == before
 
@@ -567,12 +567,12 @@ def test_every_case_is_in_the_table_at_the_top():
 
 def test_row_floor_counts_regions_with_a_figure_in_each_year_of_a_back_series():
     path = "csy-tech-market-outflow-by-region/type-funds-2019.xls"
-    rows = FEEDS["csy_tech_market"].parse(read_verified(real_record(path), RAW_DIR))
-    check_rows("csy_tech_market", path, rows)  # year 2000: 29 regions with a figure, above the floor of 28
+    rows = FEEDS["csy_tech_market"].parse(read_verified(real_record(path), DOCUMENTS_DIR))
+    check_rows(FEEDS["csy_tech_market"].spec, path, rows)  # year 2000: 29 regions with a figure, above the floor of 28
     blank_2010 = rows.assign(contract_value_100m_yuan=rows["contract_value_100m_yuan"].where(rows["data_year"] != 2010))
     with pytest.raises(GateError, match=r"type-funds-2019.xls: expected at least 28 regions with a figure per data year; "
                                         r"found regions with a figure by data year 2010: 0 \(none for 全国, 北京") as failure:
-        check_rows("csy_tech_market", path, blank_2010)
+        check_rows(FEEDS["csy_tech_market"].spec, path, blank_2010)
     assert failure.value.gate == "row_floor"
 
 
@@ -591,5 +591,5 @@ def test_workbook_encrypted_with_another_password_opens_with_that_password():
 
 def test_size_within_the_band_of_the_previous_version_passes():
     content = real_bytes(PATENTS_2023)
-    assert check_bytes("csy_patent_grants", PATENTS_2023, content, previous_bytes=len(content) * 3 // 2) == "xls"
-    assert check_bytes("nbs_rd_bulletin", BULLETIN_2019, real_bytes(BULLETIN_2019), previous_bytes=None) == "html"
+    assert check_bytes(FEEDS["csy_patent_grants"].spec, PATENTS_2023, content, previous_bytes=len(content) * 3 // 2) == "xls"
+    assert check_bytes(FEEDS["nbs_rd_bulletin"].spec, BULLETIN_2019, real_bytes(BULLETIN_2019), previous_bytes=None) == "html"

@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scrapers.fetch_errors import ChallengePage
-from scrapers.nbs_bulletin_source import (
+from scrapers._sources.fetch_errors import ChallengePage
+from scrapers.nbs_rd_bulletin.source import (
     BulletinNotFound,
     WrongDocument,
     bulletin_sources,
     discover,
-    fetch_bulletin,
+    fetch,
     rebase,
 )
 from tests import local_http
@@ -73,7 +73,7 @@ def test_fetch_bulletin_finds_verifies_and_keeps_the_real_gbk_page(httpserver, c
     serve_listing(httpserver)
     page = bulletin_as_gbk(2023)
     httpserver.expect_request(ARTICLE_2023).respond_with_data(page, content_type=GBK_HTML)
-    result = fetch_bulletin(client, 2023, base_url=httpserver.url_for("/"))
+    result = fetch(client, 2023, base_url=httpserver.url_for("/"))
     assert (result.final_url, result.content, result.not_modified) == (httpserver.url_for(ARTICLE_2023), page, False)
     assert title(2023) in result.text()
 
@@ -83,7 +83,7 @@ def test_old_tjsj_path_that_is_gone_is_tried_under_sj(httpserver, client):
     moved = ARTICLE_2018_OLD.replace("/tjsj/", "/sj/", 1)
     httpserver.expect_request(ARTICLE_2018_OLD).respond_with_data("", status=404)
     httpserver.expect_request(moved).respond_with_data(bulletin_as_gbk(2018), content_type=GBK_HTML)
-    result = fetch_bulletin(client, 2018, base_url=httpserver.url_for("/"))
+    result = fetch(client, 2018, base_url=httpserver.url_for("/"))
     assert result.final_url == httpserver.url_for(moved) and title(2018) in result.text()
     assert [request.path for request, _ in httpserver.log] == [LISTING_PATH, ARTICLE_2018_OLD, moved]
 
@@ -91,14 +91,14 @@ def test_old_tjsj_path_that_is_gone_is_tried_under_sj(httpserver, client):
 def test_confirmed_url_when_the_listing_is_gone(httpserver, client):
     httpserver.expect_request(LISTING_PATH).respond_with_data("", status=404)
     httpserver.expect_request(ARTICLE_2022).respond_with_data(bulletin_as_gbk(2022), content_type=GBK_HTML)
-    result = fetch_bulletin(client, 2022, base_url=httpserver.url_for("/"))
+    result = fetch(client, 2022, base_url=httpserver.url_for("/"))
     assert result.url == rebase(bulletin_sources().articles[2022], httpserver.url_for("/")) == httpserver.url_for(ARTICLE_2022)
 
 
 def test_challenged_listing_is_raised_not_worked_around(httpserver, client):
     httpserver.expect_request(LISTING_PATH).respond_with_data(CHALLENGE_PAGE, content_type="text/html; charset=utf-8")
     with pytest.raises(ChallengePage) as raised:
-        fetch_bulletin(client, 2023, base_url=httpserver.url_for("/"))
+        fetch(client, 2023, base_url=httpserver.url_for("/"))
     listing = httpserver.url_for(LISTING_PATH)
     assert (raised.value.kind, raised.value.retryable, raised.value.url) == ("challenge_page", True, listing)
     assert len(httpserver.log) == 1
@@ -113,7 +113,7 @@ def test_page_that_is_not_the_years_bulletin(httpserver, client, page):
     httpserver.expect_request(ARTICLE_2023).respond_with_data(page, content_type=GBK_HTML)
     url = httpserver.url_for(ARTICLE_2023)
     with pytest.raises(WrongDocument) as raised:
-        fetch_bulletin(client, 2023, base_url=httpserver.url_for("/"))
+        fetch(client, 2023, base_url=httpserver.url_for("/"))
     assert (raised.value.kind, raised.value.retryable, raised.value.url) == ("wrong_document", False, url)
     assert url in str(raised.value) and title(2023) in raised.value.expected
 
@@ -121,7 +121,7 @@ def test_page_that_is_not_the_years_bulletin(httpserver, client, page):
 def test_year_neither_listed_nor_confirmed(httpserver, client):
     serve_listing(httpserver)
     with pytest.raises(BulletinNotFound) as raised:
-        fetch_bulletin(client, 2017, base_url=httpserver.url_for("/"))
+        fetch(client, 2017, base_url=httpserver.url_for("/"))
     assert (raised.value.kind, raised.value.retryable) == ("bulletin_not_found", False)
     assert httpserver.url_for(LISTING_PATH) in str(raised.value) and "2018, 2021, 2022, 2023" in raised.value.found
 
@@ -131,7 +131,7 @@ def test_every_candidate_gone(httpserver, client):
     httpserver.expect_request("/sj/zxfb/202309/t20230918_0000000.html").respond_with_data("", status=404)
     httpserver.expect_request(ARTICLE_2022).respond_with_data("", status=410)
     with pytest.raises(BulletinNotFound) as raised:
-        fetch_bulletin(client, 2022, base_url=httpserver.url_for("/"))
+        fetch(client, 2022, base_url=httpserver.url_for("/"))
     assert raised.value.kind == "bulletin_not_found"
     assert "HTTP 404 at" in raised.value.found and f"HTTP 410 at {httpserver.url_for(ARTICLE_2022)}" in raised.value.found
 
@@ -142,8 +142,8 @@ def test_unchanged_bulletin_comes_back_not_modified(httpserver, client):
     httpserver.expect_ordered_request(ARTICLE_2023).respond_with_data(page, content_type=GBK_HTML, headers={"ETag": etag})
     httpserver.expect_ordered_request(ARTICLE_2023, headers={"If-None-Match": etag}).respond_with_data(b"", status=304)
     known = {2023: httpserver.url_for(ARTICLE_2023)}  # as discover() returned it: no listing request
-    first = fetch_bulletin(client, 2023, known_urls=known)
-    again = fetch_bulletin(client, 2023, dataclasses.asdict(first), known_urls=known)
+    first = fetch(client, 2023, known_urls=known)
+    again = fetch(client, 2023, dataclasses.asdict(first), known_urls=known)
     assert (first.etag, first.content) == (etag, page)
     assert (again.not_modified, again.content, again.etag) == (True, None, etag)
     assert [request.path for request, _ in httpserver.log] == [ARTICLE_2023, ARTICLE_2023]

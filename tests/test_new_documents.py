@@ -21,12 +21,12 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
+from core import paths
 from orchestration.refresh import refresh
 from tests import local_http
 from tests.local_http import saved_bulletin
 from tests.test_inbox import write_test_only_torch_table
 from tests.test_live_refresh import acquisition, edited_2023, revise_beijing, site
-from warehouse import paths
 
 loopback_server, httpserver = local_http.loopback_server, local_http.httpserver
 
@@ -35,21 +35,20 @@ loopback_server, httpserver = local_http.loopback_server, local_http.httpserver
 def refreshed(built_warehouse, loopback_server, tmp_path_factory):
     """A copy of the session's warehouse after one refresh that brought both new documents."""
     root = tmp_path_factory.mktemp("new-documents")
-    copy = root / "w" / "innovation.duckdb"
+    copy = root / "data" / "innovation.duckdb"
     copy.parent.mkdir()
     shutil.copyfile(built_warehouse, copy)
-    variables = {"WAREHOUSE_DUCKDB_PATH": str(copy), "WAREHOUSE_ARCHIVE_DIR": str(root / "archive"),
-                 "WAREHOUSE_INBOX_DIR": str(root / "inbox"), "WAREHOUSE_QUARANTINE_DIR": str(root / "quarantine")}
+    variables = {"WAREHOUSE_DATA_DIR": str(root / "data")}
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
-        profits = write_test_only_torch_table(root / "inbox" / "torch_hightech_enterprise" / "2023.xls", 2023)
+        profits = write_test_only_torch_table(root / "data" / "inbox" / "torch_hightech_enterprise" / "2023.xls", 2023)
         page = edited_2023(revise_beijing)
         loopback_server.clear()
         result = refresh(years=[2023], live=True, feeds=["nbs_rd_bulletin", "torch_hightech_enterprise"],
                          acquisition=acquisition(site(loopback_server, page)), instance=DagsterInstance.ephemeral())
-        yield {"result": result, "warehouse": copy, "archive": root / "archive", "page": page, "profits": profits,
-               "root": root}
+        yield {"result": result, "warehouse": copy, "archive": root / "data" / "archive", "page": page,
+               "profits": profits, "root": root}
     finally:
         for name, value in saved.items():
             if value is None:

@@ -5,27 +5,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scrapers.registry import FEEDS
+from core.paths import DOCUMENTS_DIR
+from scrapers.feeds import FEEDS
 from warehouse.archive import load_registry, read_verified, records_for
-from warehouse.paths import RAW_DIR
 
 # 全国 + 31 provinces in every regional table.
 REGION_ROWS = 32
 
 
 def parsed_frame(path: str, feed: str | None = None) -> pd.DataFrame:
-    record = next(r for r in load_registry(RAW_DIR) if r.path == path)
+    record = next(r for r in load_registry(DOCUMENTS_DIR) if r.path == path)
     assert feed in (None, record.feed)
-    return FEEDS[record.feed].parse(read_verified(record, RAW_DIR))
+    return FEEDS[record.feed].parse(read_verified(record, DOCUMENTS_DIR))
 
 
 def parsed(feed: str, path: str) -> pd.DataFrame:
     return parsed_frame(path, feed).set_index("province")
 
 
-@pytest.mark.parametrize("record", [r for f in FEEDS for r in records_for(f, RAW_DIR)], ids=lambda r: r.path)
+@pytest.mark.parametrize("record", [r for f in FEEDS for r in records_for(f, DOCUMENTS_DIR)], ids=lambda r: r.path)
 def test_every_document_parses_to_all_regions(record):
-    frame = FEEDS[record.feed].parse(read_verified(record, RAW_DIR))
+    frame = FEEDS[record.feed].parse(read_verified(record, DOCUMENTS_DIR))
     years = frame["data_year"].nunique()
     assert len(frame) == REGION_ROWS * years
     assert set(frame["province_code"]) >= {"00", "11", "65"}

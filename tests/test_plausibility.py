@@ -1,7 +1,7 @@
 """Plausible wrong figures: real documents edited so that nothing looks broken, each refused by a
 named check (or, for sudden zeros and jumps, warned about), and today's real documents pass them all.
 
-Every variant is made at run time from a real document in warehouse/raw and goes through the real
+Every variant is made at run time from a real document in documents and goes through the real
 gates, parser and Pandera model. Bulletin cells are edited in the real page (lxml, the helpers of
 test_malformed_documents); yearbook tables are decrypted, edited as a grid of cells and written back
 as an .xls with xlwt (unencrypted: the parser reads both).
@@ -57,17 +57,17 @@ import xlrd
 import xlwt
 from dagster import AssetCheckSeverity
 
-from scrapers.errors import DocumentError
-from scrapers.region_tables import STATISTICAL_ORDER, load_layout
-from scrapers.regions import squash
-from scrapers.registry import FEEDS
-from scrapers.xls_workbooks import EXCEL_DEFAULT_PASSWORD, read_xls_region_table, sheet_grid
+from core import paths
+from core.errors import DocumentError
+from scrapers._tables.region_tables import STATISTICAL_ORDER
+from scrapers._tables.regions import squash
+from scrapers._tables.xls_workbooks import EXCEL_DEFAULT_PASSWORD, read_xls_region_table, sheet_grid
+from scrapers.feeds import FEEDS
 from tests.test_malformed_documents import edited_page, filed, real_bytes, real_record, region_row, row_cells, set_text
-from warehouse import paths, plausibility
+from warehouse import plausibility
 from warehouse.archive import BUNDLED, RawDocument, records_for
 from warehouse.landing import LandingValidationError, parse_documents, validated, value_columns
 from warehouse.plausibility import SUDDEN_ZERO, YEAR_ON_YEAR_JUMP, plausibility_warnings
-from warehouse.schemas import LANDING_MODELS
 
 BULLETIN_2019 = "nbs-rd-bulletin/2019.html"
 BULLETIN_2022 = "nbs-rd-bulletin/2022.html"
@@ -129,7 +129,7 @@ def real_cell(source: str, region: str, field: str) -> object:
 @cache
 def figure_column(source: str, field: str) -> int:
     """Where the real document's table prints a layout column."""
-    layout = load_layout(real_record(source).feed)
+    layout = FEEDS[real_record(source).feed].spec.layout
     table = read_xls_region_table(RawDocument(real_record(source), real_bytes(source)), layout)
     return table.column(next(spec for spec in layout.columns if spec.field == field))
 
@@ -337,9 +337,9 @@ def model_rows(bundled_rows: dict[str, pd.DataFrame], feed: str) -> pd.DataFrame
             .assign(feed=feed))
 
 
-FLOAT_COLUMNS = [(feed, name) for feed, model in LANDING_MODELS.items()
+FLOAT_COLUMNS = [(feed, name) for feed, model in ((name, f.schema) for name, f in FEEDS.items())
                  for name, column in model.to_schema().columns.items() if str(column.dtype) == "float64"]
-ADDITIVE_COLUMNS = [(feed, column) for feed, model in LANDING_MODELS.items()
+ADDITIVE_COLUMNS = [(feed, column) for feed, model in ((name, f.schema) for name, f in FEEDS.items())
                     for column in value_columns(model) if not column.endswith("_pct")]  # intensities do not add up
 
 

@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
+from core import paths
 from orchestration.cli import main
-from warehouse import paths
 
 ATTEMPTS = [
     # (what an analyst, or an attacker, tried, the statement, DuckDB's refusal)
@@ -37,7 +37,7 @@ def sha256_of(path) -> str:
 
 @pytest.mark.parametrize(("attempt", "statement", "refusal"), ATTEMPTS, ids=[a[0] for a in ATTEMPTS])
 def test_query_cannot_reach_outside_the_warehouse(built_warehouse, tmp_path, capsys, attempt, statement, refusal):
-    provenance = paths.RAW_DIR / "provenance.json"
+    provenance = paths.DOCUMENTS_DIR / "provenance.json"
     before = {path: sha256_of(path) for path in (built_warehouse, provenance)}
     sql = statement.format(out=tmp_path, provenance=provenance)
     code = main(["query", sql])

@@ -23,8 +23,8 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from warehouse import paths
-from warehouse.failpoints import FIFO_VARIABLE, POINTS_VARIABLE
+from core import paths
+from core.failpoints import FIFO_VARIABLE, POINTS_VARIABLE
 from warehouse.publish import CHILD_FILE
 
 # Bounds, not timings: how long a refresh may take to reach a fail point, and to finish, on a busy CI machine.
@@ -44,7 +44,7 @@ REFRESH = textwrap.dedent("""
 @pytest.fixture
 def house(built_warehouse, tmp_path) -> dict:
     """A private copy of the published warehouse and a persistent Dagster instance for the refreshes."""
-    copy = tmp_path / "w" / "innovation.duckdb"
+    copy = tmp_path / "data" / "innovation.duckdb"
     copy.parent.mkdir()
     shutil.copyfile(built_warehouse, copy)
     home = tmp_path / "dagster_home"
@@ -52,7 +52,7 @@ def house(built_warehouse, tmp_path) -> dict:
     shutil.copyfile(paths.REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
     fifo = tmp_path / "failpoint.fifo"
     os.mkfifo(fifo)
-    env = {**os.environ, "WAREHOUSE_DUCKDB_PATH": str(copy), "DAGSTER_HOME": str(home), FIFO_VARIABLE: str(fifo)}
+    env = {**os.environ, "WAREHOUSE_DATA_DIR": str(copy.parent), "DAGSTER_HOME": str(home), FIFO_VARIABLE: str(fifo)}
     return {"warehouse": copy, "home": home, "fifo": fifo, "env": env}
 
 

@@ -5,10 +5,10 @@ difference is listed and must fall under a stated explanation, never skipped."""
 import pandas as pd
 import pytest
 
-from scrapers.registry import FEEDS
+from core.paths import DOCUMENTS_DIR
+from scrapers.feeds import FEEDS
 from tests.conftest import REFERENCE_DIR
 from warehouse.archive import read_verified, records_for
-from warehouse.paths import RAW_DIR
 
 # Half a unit of the last printed decimal (the reference rounds), plus float noise.
 EXPENDITURE_PRINT_PRECISION = 0.05 + 1e-9  # 亿元, printed with one decimal
@@ -17,8 +17,8 @@ INTENSITY_PRINT_PRECISION = 0.005 + 1e-9  # %, printed with two decimals
 
 def feed_frame(feed: str) -> pd.DataFrame:
     return pd.concat(
-        [FEEDS[feed].parse(read_verified(r, RAW_DIR)).assign(publication_year=r.publication_year)
-         for r in records_for(feed, RAW_DIR)],
+        [FEEDS[feed].parse(read_verified(r, DOCUMENTS_DIR)).assign(publication_year=r.publication_year)
+         for r in records_for(feed, DOCUMENTS_DIR)],
         ignore_index=True,
     )
 

@@ -162,12 +162,8 @@ def dagster_ui(root: Path) -> Iterator[DagsterUI]:
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
-        # Run state (staging, run summaries, reports) derives from the warehouse path (warehouse/paths.py);
-        # the acquisition folders do not, so move them out of the repo too.
-        "WAREHOUSE_DUCKDB_PATH": str(root / "innovation.duckdb"),
-        "WAREHOUSE_ARCHIVE_DIR": str(root / "archive"),
-        "WAREHOUSE_INBOX_DIR": str(root / "inbox"),
-        "WAREHOUSE_QUARANTINE_DIR": str(root / "quarantine"),
+        # All run-time state (core/paths.py) out of the repo.
+        "WAREHOUSE_DATA_DIR": str(root / "data"),
     }
     # Not `dagster dev`: it sets DAGSTER_IS_DEV_CLI, so every code server and run worker re-parses the dbt
     # project (seconds each) and rewrites dbt_project/target/manifest.json under other running tests.
@@ -261,7 +257,8 @@ def test_materialize_a_mart_from_the_ui(tmp_path, request):
     seconds = {}  # when each stage ended, from the server's start: printed for the record
     with dagster_ui(tmp_path) as ui:
         # The server starts while the suite's warehouse is built (or reused) in this process.
-        seed_warehouse(request.getfixturevalue("built_warehouse"), tmp_path / "innovation.duckdb")
+        (tmp_path / "data").mkdir()
+        seed_warehouse(request.getfixturevalue("built_warehouse"), tmp_path / "data" / "innovation.duckdb")
         seconds["warehouse seeded"] = time.monotonic() - started
         ui.wait_until_loaded()
         seconds["definitions loaded"] = time.monotonic() - started

@@ -1,10 +1,10 @@
 """The raw archive: every document the warehouse was built from, with one provenance record each.
 
 Two roots, one registry:
-- bundled (`warehouse/raw/`, in the repo): the documents the default run is built from, under readable
-  names; `provenance.json` beside them is their registry. `python -m warehouse.archive FILE --feed ...`
+- bundled (`documents/`, in the repo): the documents the default run is built from, under readable
+  names; `provenance.json` beside them is their registry. `innovation archive add FILE --feed ...`
   records a new one.
-- acquired (`warehouse/archive/`, state): documents fetched live or received through the inbox, stored
+- acquired (`data/archive/`, state): documents fetched live or received through the inbox, stored
   content-addressed and immutable (`objects/<sha256[:2]>/<sha256><suffix>`), their records appended to
   `records.jsonl`. A document that changes gets a second object and a second record: both versions stay.
 The pipeline never opens a document without checking its sha256 against the record, so a changed byte
@@ -19,73 +19,22 @@ longer counts, and the next refresh drops its rows.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from scrapers.errors import DocumentError
-from warehouse import inbox, paths
+from core import paths
+from core.documents import ACQUIRED, BUNDLED, ProvenanceRecord, RawDocument, sha256_of
+from core.errors import DocumentError
+from warehouse import inbox
 
-BUNDLED, ACQUIRED = "bundled", "acquired"
 RECORDS_FILE = "records.jsonl"
 WITHDRAWALS_FILE = "withdrawals.jsonl"  # in the acquired archive: withdrawn and restored sha256s, in order
-FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch per data year
+FETCH_STATE_FILE = "fetch_state.json"  # in the acquired archive: validators of the last fetch, per feed and data year
 PENDING_FOLDER = "intake"  # in a run's staging folder: what the run took in, until it publishes
-# Attributes that tell apart different tables of one feed, edition and year (not versions of one table).
-IDENTITY_ATTRIBUTES = ("direction", "measure")
-
-
-@dataclass(frozen=True)
-class ProvenanceRecord:
-    path: str  # relative to the raw archive root
-    feed: str
-    publisher: str
-    publication: str
-    table_title: str
-    data_year: int  # the (latest) data year the document carries
-    publication_year: int  # the year the publication appeared (CSY edition year, bulletin year)
-    sha256: str
-    bytes: int
-    copied_from: str
-    archived_on: str  # ISO date the copy entered this archive (its retrieval time, for bundled copies)
-    official_url: str | None = None
-    # Feed-specific facts about the document that a parser needs (e.g. tech-market direction).
-    attributes: dict = field(default_factory=dict)
-    archive: str = BUNDLED  # which root `path` is relative to: BUNDLED or ACQUIRED
-    received_at: str | None = None  # ISO UTC time an acquired copy was fetched or received
-    # How an acquired copy came: HTTP status, ETag, Last-Modified, content type, declared and detected
-    # charset for a fetch; the inbox path for a file drop.
-    acquisition: dict = field(default_factory=dict)
-
-    @property
-    def document_key(self) -> str:
-        """What stays the same across versions of one document: feed, edition, data year, table identity."""
-        identity = "".join(f"/{k}={self.attributes[k]}" for k in IDENTITY_ATTRIBUTES if k in self.attributes)
-        return f"{self.feed}/{self.publication_year}/{self.data_year}{identity}"
-
-    @property
-    def received_order(self) -> str:
-        """Sort key of versions of one document: bundled copies by archive date, acquired ones by time."""
-        return self.received_at or f"{self.archived_on}T00:00:00+00:00"
-
-
-@dataclass(frozen=True)
-class RawDocument:
-    record: ProvenanceRecord
-    content: bytes
-
-    @property
-    def name(self) -> str:
-        return self.record.path
-
-
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def load_registry(raw_root: Path | None = None, pending_run: str | None = None) -> list[ProvenanceRecord]:
@@ -267,10 +216,11 @@ class Pending:
         return [(feed_dir.name, file) for feed_dir in sorted(drops.iterdir()) for file in sorted(feed_dir.iterdir())
                 if not file.name.endswith(inbox.SIDECAR_SUFFIX)]
 
-    def remember_fetch(self, data_year: int, validators: dict, stored: bool) -> None:
+    def remember_fetch(self, feed: str, data_year: int, validators: dict, stored: bool) -> None:
         """ETag / Last-Modified of a fetch, committed with the run: a page whose document the run did not
         publish must be fetched in full again, not answered 304."""
-        _append_jsonl(self.folder / FETCH_STATE_FILE, [{"data_year": data_year, "validators": validators, "stored": stored}])
+        _append_jsonl(self.folder / FETCH_STATE_FILE, [
+            {"feed": feed, "data_year": data_year, "validators": validators, "stored": stored}])
 
     def _fetches(self) -> list[dict]:
         return _read_jsonl(self.folder / FETCH_STATE_FILE)
@@ -317,17 +267,19 @@ class Pending:
         if fetches:
             state_file = paths.archive_dir() / FETCH_STATE_FILE
             state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
-            state.update({str(f["data_year"]): f["validators"] for f in fetches})
+            for fetch in fetches:
+                state.setdefault(fetch["feed"], {})[str(fetch["data_year"])] = fetch["validators"]
             state_file.parent.mkdir(parents=True, exist_ok=True)
             temporary = state_file.with_suffix(".partial")
             temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
             os.replace(temporary, state_file)
 
 
-def last_fetch(data_year: int) -> dict | None:
-    """ETag / Last-Modified of the last published fetch of this year's page, for a conditional GET."""
+def last_fetch(feed: str, data_year: int) -> dict | None:
+    """ETag / Last-Modified of the last published fetch of a feed's document for a data year, for a conditional GET."""
     state_file = paths.archive_dir() / FETCH_STATE_FILE
-    return json.loads(state_file.read_text(encoding="utf-8")).get(str(data_year)) if state_file.is_file() else None
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+    return state.get(feed, {}).get(str(data_year))
 
 
 def write_registry(records: list[ProvenanceRecord], raw_root: Path) -> None:
@@ -344,31 +296,11 @@ def bundled_entry(record: ProvenanceRecord) -> dict:
     return entry
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Add or refresh one document's provenance record.")
-    parser.add_argument("file", type=Path, help="the document, already copied under warehouse/raw/")
-    parser.add_argument("--feed", required=True)
-    parser.add_argument("--publisher", required=True)
-    parser.add_argument("--publication", required=True)
-    parser.add_argument("--table-title", required=True)
-    parser.add_argument("--data-year", type=int, required=True)
-    parser.add_argument("--publication-year", type=int, required=True)
-    parser.add_argument("--copied-from", required=True, help="where this copy came from")
-    parser.add_argument("--archived-on", default=date.today().isoformat())
-    parser.add_argument("--official-url")
-    parser.add_argument("--attribute", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args()
+def add_bundled(file: Path, **meta) -> ProvenanceRecord:
+    """Record (or re-record) the provenance of a document copied under the bundled archive; its sha256 and size
+    are computed here. Returns the record written to provenance.json."""
     root = paths.raw_dir()
-    new = record_document(
-        args.file, root, feed=args.feed, publisher=args.publisher, publication=args.publication,
-        table_title=args.table_title, data_year=args.data_year, publication_year=args.publication_year,
-        copied_from=args.copied_from, archived_on=args.archived_on, official_url=args.official_url,
-        attributes=dict(a.split("=", 1) for a in args.attribute),
-    )
+    new = record_document(file, root, **meta)
     kept = [r for r in load_registry(root) if r.path != new.path and r.archive == BUNDLED]
     write_registry(kept + [new], root)
-    print(json.dumps(bundled_entry(new), ensure_ascii=False, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+    return new

@@ -1,4 +1,5 @@
-"""What a published warehouse was built from: a content hash of its documents and of the code.
+"""What a published warehouse was built from: a content hash of its documents and of the code, and the
+vintage rule its marts follow.
 
 The publish step records it in `meta.build`. A refresh whose documents and code hash the same as the
 published build has nothing to do: `refresh()` then launches no run at all, and a run started
@@ -15,14 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import yaml
 
-from warehouse import paths
+from core import paths
 
 SCHEMA = "meta"
 TABLE = f"{SCHEMA}.build"
-# Everything whose change can change a landed row or a mart: parsers and their layouts, the landing
-# models, and the dbt project (models, macros, seeds, vars).
-CODE_ROOTS = ("scrapers", "warehouse/schemas.py", "warehouse/landing.py", "warehouse/gates.py",
+# Everything whose change can change a landed row or a mart: the feeds (specs, parsers, landing models), the
+# code they share, landing and its gates, and the dbt project (models, macros, seeds, vars).
+CODE_ROOTS = ("core", "scrapers", "warehouse/landing.py", "warehouse/gates.py",
               "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "dbt_project/dbt_project.yml")
 CODE_SUFFIXES = {".py", ".toml", ".sql", ".yml", ".yaml", ".csv"}
 
@@ -50,8 +52,19 @@ def recorded(con: duckdb.DuckDBPyConnection) -> dict | None:
                          [SCHEMA]).fetchall()[0][0]
     if not exists:
         return None
-    row = con.execute(f"SELECT documents_fingerprint, code_fingerprint, run_id, published_at FROM {TABLE}").fetchall()
-    return dict(zip(("documents", "code", "run_id", "published_at"), row[0], strict=True)) if row else None
+    columns = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name "
+                                         "= 'build' ORDER BY column_index", [SCHEMA]).fetchall()]
+    row = con.execute(f"SELECT * FROM {TABLE}").fetchall()
+    if not row:
+        return None
+    record = dict(zip(columns, row[0], strict=True))
+    return {"documents": record["documents_fingerprint"], "code": record["code_fingerprint"], "run_id": record["run_id"],
+            "published_at": record["published_at"], "vintage": record.get("vintage")}
+
+
+def default_vintage() -> str:
+    """The vintage rule a build uses unless asked otherwise: the dbt project's `vintage` var."""
+    return yaml.safe_load((paths.DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["vintage"]
 
 
 MISSING, READABLE, LOCKED, UNREADABLE = "missing", "readable", "locked", "unreadable"
@@ -90,15 +103,18 @@ def published() -> dict | None:
     return inspect_published().record
 
 
-def unchanged_since_published(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the landed documents and the code are those of the build this copy was published from."""
+def unchanged_since_published(con: duckdb.DuckDBPyConnection, vintage: str) -> bool:
+    """True when the landed documents, the code and the vintage rule are those of the build this copy was
+    published from."""
     state = recorded(con)
-    return state is not None and state["code"] == code_fingerprint() and state["documents"] == landed_documents_fingerprint(con)
+    return (state is not None and state["code"] == code_fingerprint() and state["vintage"] == vintage
+            and state["documents"] == landed_documents_fingerprint(con))
 
 
-def record(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+def record(con: duckdb.DuckDBPyConnection, run_id: str, vintage: str) -> None:
+    """What this build was made from, and how: its documents, its code, and the vintage rule of its marts."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} (documents_fingerprint VARCHAR, code_fingerprint VARCHAR, "
-                "run_id VARCHAR, published_at TIMESTAMPTZ)")
-    con.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?)",
-                [landed_documents_fingerprint(con), code_fingerprint(), run_id, datetime.now(UTC)])
+                "run_id VARCHAR, published_at TIMESTAMPTZ, vintage VARCHAR)")
+    con.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)",
+                [landed_documents_fingerprint(con), code_fingerprint(), run_id, datetime.now(UTC), vintage])

@@ -9,20 +9,17 @@ freshness checks) and for the published warehouse (`innovation status`, the repo
 from __future__ import annotations
 
 import csv
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from scrapers.http_client import SOURCES_DIR
-from warehouse import paths
+from core import paths
+from core.feed import feed_names, load_spec
 from warehouse.archive import load_registry
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
-
-PUBLICATIONS_SEED = paths.DBT_PROJECT_DIR / "seeds" / "publications.csv"
 
 
 def expected_newest_data_year(today: date, typical_release_month: int) -> int:
@@ -30,14 +27,9 @@ def expected_newest_data_year(today: date, typical_release_month: int) -> int:
 
 
 def release_month(publication_code: str) -> int:
-    with PUBLICATIONS_SEED.open(encoding="utf-8") as seed:
+    with paths.PUBLICATIONS_SEED.open(encoding="utf-8") as seed:
         months = {row["publication_code"]: int(row["typical_release_month"]) for row in csv.DictReader(seed)}
     return months[publication_code]
-
-
-def feed_publications() -> dict[str, dict]:
-    """Every feed's publication defaults (scrapers/sources/publications.toml), by feed name."""
-    return tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -60,9 +52,8 @@ class FeedFreshness:
         return "current"
 
 
-def judged(feed: str, newest_data_year: int | None, today: date | None = None, held_in: str = "archived",
-           publications: dict[str, dict] | None = None) -> FeedFreshness:
-    code = (publications or feed_publications())[feed]["publication_code"]
+def judged(feed: str, newest_data_year: int | None, today: date | None = None, held_in: str = "archived") -> FeedFreshness:
+    code = load_spec(feed).publication.code
     expected = expected_newest_data_year(today or date.today(), release_month(code))
     return FeedFreshness(feed, newest_data_year, expected, held_in)
 
@@ -81,14 +72,13 @@ def feed_status(con: duckdb.DuckDBPyConnection, today: date) -> pd.DataFrame:
     landed = {feed: rest for feed, *rest in con.execute("""
         SELECT d.feed, string_agg(DISTINCT p.publication_en, '; '), count(DISTINCT d.document_sha256), max(d.data_year)
         FROM landing.documents AS d
-        LEFT JOIN reference.publications AS p ON strpos(d.publication, p.publication_zh) > 0
+        LEFT JOIN reference.publications AS p USING (publication_code)
         GROUP BY d.feed
     """).fetchall()}
-    publications = feed_publications()
     rows = []
-    for feed in sorted(publications):
+    for feed in feed_names():
         publication, documents_count, newest = landed.get(feed, (None, 0, None))
-        verdict = judged(feed, newest, today, "in the warehouse", publications)
+        verdict = judged(feed, newest, today, "in the warehouse")
         rows.append({"feed": feed, "publication": publication, "documents_count": documents_count,
                      "newest_data_year": newest, "expected_newest_data_year": verdict.expected_newest_data_year,
                      "is_current": verdict.current, "status": verdict.status})

@@ -5,21 +5,19 @@
 against the previous version of the same document); `check_rows` looks at the parsed rows before
 validation (too few regions with a figure in a data year). A failure raises `GateError`, a
 DocumentError naming the document, what was expected and what was found, and the gate's short name.
-What each feed expects (its document type, its row floor) is data in its layout file.
+What each feed expects (its document type, its row floor, its edition rule) is data in its feed.toml.
 """
 
 from __future__ import annotations
 
 import io
-import tomllib
 import zipfile
 from datetime import date
 
 import pandas as pd
 
-from scrapers.errors import DocumentError
-from scrapers.http_client import SOURCES_DIR
-from scrapers.region_tables import load_layout
+from core.errors import DocumentError
+from core.feed import FeedSpec
 
 # Far above any real document: the largest bundled one is the 2022 bulletin page at 395,050 bytes
 # (desktop and mobile copies of the article); the largest yearbook .xls is 51,200 bytes.
@@ -60,11 +58,11 @@ class GateError(DocumentError):
         self.args = (f"{self.args[0]} (publication gate: {gate})",)
 
 
-def check_edition(feed_name: str, document: str, data_year: int, publication_year: int) -> None:
+def check_edition(spec: FeedSpec, document: str, data_year: int, publication_year: int) -> None:
     """Refuse an edition that cannot exist: the publication carrying data year Y appears in Y + its lag
-    (scrapers/sources/publications.toml), and not after this year. A sidecar claiming otherwise would make its
-    figures another vintage of the year (the earliest, when it claims an edition before the real one)."""
-    lag = tomllib.loads((SOURCES_DIR / "publications.toml").read_text(encoding="utf-8"))[feed_name]["publication_lag_years"]
+    ([publication] lag_years of the feed.toml), and not after this year. A sidecar claiming otherwise would make
+    its figures another vintage of the year (the earliest, when it claims an edition before the real one)."""
+    lag = spec.publication.lag_years
     expected = data_year + lag
     if publication_year != expected or publication_year > date.today().year:
         raise GateError(document, f"the edition of {expected} (data year {data_year} + {lag}: the edition that carries "
@@ -88,7 +86,7 @@ def sniff(content: bytes) -> str:
     return "unknown"
 
 
-def check_bytes(feed_name: str, document: str, content: bytes, previous_bytes: int | None = None) -> str:
+def check_bytes(spec: FeedSpec, document: str, content: bytes, previous_bytes: int | None = None) -> str:
     """Refuse an empty, oversized or wrongly typed document, or one whose size jumped; return its type."""
     size = len(content)
     if not content.strip(BLANK_BYTES):
@@ -96,10 +94,10 @@ def check_bytes(feed_name: str, document: str, content: bytes, previous_bytes: i
     if size > MAX_DOCUMENT_BYTES:
         raise GateError(document, f"at most {MAX_DOCUMENT_BYTES:,} bytes", f"{size:,} bytes", gate="oversized")
     found = sniff(content)
-    wanted = load_layout(feed_name).document_type
+    wanted = spec.layout.document_type
     if found != wanted:
         raise GateError(
-            document, f"{TYPE_NAMES[wanted]}, as feed {feed_name} publishes",
+            document, f"{TYPE_NAMES[wanted]}, as feed {spec.name} publishes",
             f"{TYPE_NAMES[found]} (file starts with {content[:16]!r})", gate="file_type",
         )
     if previous_bytes:  # None (or 0) for a first version: nothing to compare with
@@ -112,9 +110,9 @@ def check_bytes(feed_name: str, document: str, content: bytes, previous_bytes: i
     return found
 
 
-def check_rows(feed_name: str, document: str, rows: pd.DataFrame) -> None:
+def check_rows(spec: FeedSpec, document: str, rows: pd.DataFrame) -> None:
     """Refuse a parse with fewer regions carrying a figure, in any data year, than the feed's floor."""
-    floor = load_layout(feed_name).min_rows_per_year
+    floor = spec.layout.min_rows_per_year
     if rows.empty or "data_year" not in rows.columns:
         raise GateError(document, f"at least {floor} regions with a figure per data year", "no rows", gate="row_floor")
     # Text such as a tech-market direction is no figure.

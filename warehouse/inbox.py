@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse import paths
+from core import paths
 
 SIDECAR_SUFFIX = ".toml"  # <file>.toml beside a dropped file: its metadata (docs/inbox.md)
 REASON_SUFFIX = ".reason.txt"  # beside a quarantined drop: why it was refused

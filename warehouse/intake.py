@@ -7,7 +7,7 @@ the quarantine folder with a `.reason.txt` beside it; a fetched page that fails 
 error. Either way nothing of it is archived or landed.
 
 Inbox layout: `inbox/<feed>/<file>`, optionally with `<file>.toml` beside it (see docs/inbox.md),
-validated by `Sidecar`. Defaults per feed come from scrapers/sources/publications.toml.
+validated by `Sidecar`. Defaults per feed come from the [publication] of its feed.toml.
 """
 
 from __future__ import annotations
@@ -24,25 +24,18 @@ from typing import Annotated
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from scrapers.errors import DocumentError
-from scrapers.feed import Feed
-from scrapers.http_client import SOURCES_DIR, FetchResult, HttpClient
-from scrapers.nbs_bulletin_source import BulletinNotFound, fetch_bulletin, listed_urls
-from warehouse import inbox, paths
-from warehouse.archive import (
-    Pending,
-    ProvenanceRecord,
-    RawDocument,
-    last_fetch,
-    newest_version,
-    read_verified,
-    sha256_of,
-)
+from core import paths
+from core.documents import ProvenanceRecord, RawDocument, sha256_of
+from core.errors import DocumentError
+from scrapers._sources.fetch_errors import NotPublished
+from scrapers._sources.http_client import FetchResult, HttpClient
+from scrapers.feeds import Feed
+from warehouse import inbox
+from warehouse.archive import Pending, last_fetch, newest_version, read_verified
 from warehouse.changes import PROVENANCE_COLUMNS
 from warehouse.gates import MAX_DOCUMENT_BYTES
 from warehouse.landing import LandingValidationError, parse_document, validated
 
-PUBLICATIONS_FILE = SOURCES_DIR / "publications.toml"
 SUFFIX_BY_TYPE = {"html": ".html", "xls": ".xls", "xlsx": ".xlsx"}
 YEAR_IN_NAME = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 # A sidecar is a few lines of TOML; anything larger is not one (and is never read whole).
@@ -56,10 +49,6 @@ class IntakeReport:
     stored: list[ProvenanceRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     refused: list[DocumentError] = field(default_factory=list)
-
-
-def publication_defaults(feed: str) -> dict:
-    return tomllib.loads(PUBLICATIONS_FILE.read_text(encoding="utf-8"))[feed]
 
 
 def previous_size(candidate: ProvenanceRecord, pending_run: str | None) -> int | None:
@@ -92,42 +81,34 @@ def _candidate(content: bytes, name: str, **meta) -> RawDocument:
     return RawDocument(record, content)
 
 
-def _edition(defaults: dict, data_year: int, publication_year: int) -> dict:
-    """Publisher, publication and table title of one edition, from the feed's defaults (publications.toml)."""
-    fill = {"data_year": data_year, "publication_year": publication_year}
-    return {"publisher": defaults["publisher"], "publication": defaults["publication"].format(**fill),
-            "table_title": defaults["table_title"].format(**fill), **fill}
+# --- live: feeds with a source online --------------------------------------------------------
 
-
-# --- live: the NBS bulletin ---------------------------------------------------------------------
-
-def fetch_bulletins(feed: Feed, years: list[int], client: HttpClient, run_id: str,
-                    base_url: str | None = None) -> IntakeReport:
-    """Fetch each year's bulletin; hold what is new for the run. A fetch or admission failure raises (named error)."""
-    defaults = publication_defaults(feed.name)
+def fetch_live(feed: Feed, years: list[int], client: HttpClient, run_id: str, base_url: str | None = None) -> IntakeReport:
+    """Fetch each year's document through the feed's live source (scrapers/<feed>/source.py); hold what is new
+    for the run. A fetch or admission failure raises (a named error)."""
     report = IntakeReport()
-    wanted = [y for y in years if y >= defaults["live_from_data_year"]]
-    listed = listed_urls(client, base_url=base_url) if wanted else {}  # the listing once for all years
+    wanted = [y for y in years if y >= feed.spec.live["from_data_year"]]
+    listed = feed.source.listed_urls(client, base_url=base_url) if wanted else {}  # the listing once for all years
     for year in wanted:
         try:
-            _fetch_one(feed, year, client, base_url, defaults, report, listed, Pending(run_id))
+            _fetch_one(feed, year, client, base_url, report, listed, Pending(run_id))
         except (DocumentError, LandingValidationError) as exc:  # fetch, gate, parse, validation: all name the document
             exc.data_year = year  # the run summary files the failure under this year
             raise
     return report
 
 
-def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, defaults: dict,
-               report: IntakeReport, listed: dict[int, str], pending: Pending) -> None:
+def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, report: IntakeReport,
+               listed: dict[int, str], pending: Pending) -> None:
     try:
-        result = fetch_bulletin(client, year, last_fetch(year), base_url=base_url, known_urls=listed)
-    except BulletinNotFound as exc:
-        report.notes.append(f"{year}: no bulletin online ({exc.found})")
+        result = feed.source.fetch(client, year, last_fetch(feed.name, year), base_url=base_url, known_urls=listed)
+    except NotPublished as exc:
+        report.notes.append(f"{year}: not online ({exc.found})")
         return
     if result.not_modified:
         report.notes.append(f"{year}: 304 not modified ({result.url})")
         return
-    meta = _bulletin_meta(feed, defaults, year, result)
+    meta = _fetched_meta(feed, year, result)
     document = _candidate(result.content, result.final_url, **meta)
     rows = admit(feed, document, pending.run_id)
     validators = {"url": result.final_url, "etag": result.etag, "last_modified": result.last_modified,
@@ -136,18 +117,19 @@ def _fetch_one(feed: Feed, year: int, client: HttpClient, base_url: str | None, 
     previous = newest_version_figures(feed, document.record, pending.run_id)
     if previous is not None and previous.equals(figures(rows)):
         # Other bytes, same figures (a re-encoded page, a changed page footer): not a new version.
-        pending.remember_fetch(year, validators, stored=False)
+        pending.remember_fetch(feed.name, year, validators, stored=False)
         report.notes.append(f"{year}: same figures as the archived version {fetched}")
         return
-    record, _ = pending.store(result.content, ".html", **meta)
-    pending.remember_fetch(year, validators, stored=True)
+    record, _ = pending.store(result.content, SUFFIX_BY_TYPE[feed.spec.layout.document_type], **meta)
+    pending.remember_fetch(feed.name, year, validators, stored=True)
     report.stored.append(record)
     report.notes.append(f"{year}: took in {'a new version' if previous is not None else 'a new document'} {fetched}")
 
 
-def _bulletin_meta(feed: Feed, defaults: dict, year: int, result: FetchResult) -> dict:
+def _fetched_meta(feed: Feed, year: int, result: FetchResult) -> dict:
+    publication = feed.spec.publication
     return {
-        "feed": feed.name, **_edition(defaults, year, year + defaults["publication_lag_years"]),
+        "feed": feed.name, **publication.edition(year, year + publication.lag_years),
         "copied_from": result.final_url, "archived_on": date.today().isoformat(), "official_url": result.final_url,
         "attributes": {}, "received_at": result.fetched_at,
         "acquisition": {"url": result.url, "final_url": result.final_url, "status": result.status, "etag": result.etag,
@@ -267,7 +249,7 @@ def _read_dropped(entry: os.DirEntry, folder: Path) -> bytes:
     return _read_bounded(entry.path, "a regular file", MAX_DOCUMENT_BYTES)
 
 
-def read_sidecar(sidecar_file: Path, feed: str) -> Sidecar:
+def read_sidecar(sidecar_file: Path, feed: Feed) -> Sidecar:
     if os.path.islink(sidecar_file):
         raise InboxRefusal(str(sidecar_file), "a sidecar that is a regular file", "a symbolic link (links are never followed)")
     if not os.path.lexists(sidecar_file):
@@ -281,10 +263,10 @@ def read_sidecar(sidecar_file: Path, feed: str) -> Sidecar:
     except ValidationError as exc:
         raise InboxRefusal(str(sidecar_file), "a sidecar with the keys and types of docs/inbox.md",
                            sidecar_problems(exc)) from None
-    allowed = publication_defaults(feed).get("attribute_values", {})
+    allowed = feed.spec.publication.attribute_values
     for key, value in sidecar.attributes.items():
         if key not in allowed:
-            raise InboxRefusal(str(sidecar_file), f"attributes of feed {feed}: {sorted(allowed) or 'none'}",
+            raise InboxRefusal(str(sidecar_file), f"attributes of feed {feed.name}: {sorted(allowed) or 'none'}",
                                f"attribute {key!r}")
         if value not in allowed[key]:
             raise InboxRefusal(str(sidecar_file), f"attribute {key} one of {allowed[key]}", f"{value!r}")
@@ -294,19 +276,19 @@ def read_sidecar(sidecar_file: Path, feed: str) -> Sidecar:
 def _drop_meta(feed: Feed, source: Path) -> dict:
     """Provenance of a dropped file: its sidecar, else the year in its name and the feed's defaults."""
     sidecar_file = inbox.sidecar_of(source)
-    sidecar = read_sidecar(sidecar_file, feed.name)
-    defaults = publication_defaults(feed.name)
+    sidecar = read_sidecar(sidecar_file, feed)
+    publication = feed.spec.publication
     year_match = YEAR_IN_NAME.search(source.stem)
     data_year = sidecar.data_year or (int(year_match.group()) if year_match else None)
     if data_year is None:
         raise InboxRefusal(str(source), "a data year: in the file name (e.g. 2023.xls) or data_year in "
                            f"{sidecar_file.name}", "neither")
-    publication_year = sidecar.publication_year or data_year + defaults["publication_lag_years"]
-    attributes = {**defaults.get("attributes", {}), **sidecar.attributes}
-    missing = [a for a in defaults.get("attribute_values", {}) if a not in attributes]
+    publication_year = sidecar.publication_year or data_year + publication.lag_years
+    attributes = dict(sidecar.attributes)
+    missing = [a for a in publication.attribute_values if a not in attributes]
     if missing:
         raise InboxRefusal(str(source), f"attributes {missing} in {sidecar_file.name}", "no such attributes")
-    edition = _edition(defaults, data_year, publication_year)
+    edition = publication.edition(data_year, publication_year)
     received_at = datetime.now(UTC).isoformat(timespec="seconds")
     return {
         "feed": feed.name, **edition,

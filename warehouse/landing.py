@@ -1,8 +1,9 @@
-"""Landing: archived documents → validated rows → `landing.<feed>` in DuckDB.
+"""Landing: archived documents → validated rows → `landing.<feed>` in DuckDB, and `landing.documents`.
 
 Each load is one transaction that replaces the feed's rows for the years it covers (the partition's
 years for year-partitioned feeds, everything for back-series feeds), so running a load twice
-changes nothing, and a load that fails validation writes nothing.
+changes nothing, and a load that fails validation writes nothing. `landing.documents` is then written
+once for all feeds (`write_documents`): the provenance of every document that has rows in a landing table.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import duckdb
 import pandas as pd
 import pandera.errors
 
-from scrapers.feed import Feed
-from warehouse.archive import ProvenanceRecord, RawDocument, read_verified
+from core.documents import ProvenanceRecord, RawDocument
+from scrapers._landing_schema import Landing
+from scrapers.feeds import FEEDS, Feed
+from warehouse.archive import read_verified
 from warehouse.changes import WITHDRAWN, YearOutcome, compare_year, current_rows
 from warehouse.gates import check_bytes, check_edition, check_rows
-from warehouse.schemas import LANDING_MODELS, Landing
 
 SCHEMA = "landing"
 DOCUMENTS_TABLE = f"{SCHEMA}.documents"
@@ -50,7 +52,8 @@ def ddl(table: str, model: type[Landing]) -> str:
 # landing.documents: one row per landed document version (provenance, and what versions share).
 DOCUMENT_COLUMNS = {
     "document_sha256": "VARCHAR PRIMARY KEY", "document_path": "VARCHAR", "feed": "VARCHAR", "publisher": "VARCHAR",
-    "publication": "VARCHAR", "table_title": "VARCHAR", "data_year": "BIGINT", "publication_year": "BIGINT",
+    "publication_code": "VARCHAR", "publication": "VARCHAR", "table_title": "VARCHAR", "data_year": "BIGINT",
+    "publication_year": "BIGINT",
     "bytes": "BIGINT", "copied_from": "VARCHAR", "archived_on": "DATE", "official_url": "VARCHAR", "attributes": "JSON",
     "document_key": "VARCHAR", "archive": "VARCHAR", "received_at": "VARCHAR", "acquisition": "JSON",
 }
@@ -59,8 +62,8 @@ DOCUMENT_COLUMNS = {
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables, and add columns a warehouse built by an older version lacks."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    for table, model in LANDING_MODELS.items():
-        con.execute(ddl(table, model))
+    for table, feed in FEEDS.items():
+        con.execute(ddl(table, feed.schema))
     columns = ", ".join(f"{name} {kind}" for name, kind in DOCUMENT_COLUMNS.items())
     con.execute(f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ({columns})")
     for name, kind in DOCUMENT_COLUMNS.items():
@@ -77,17 +80,17 @@ class ParsedBatch:
 def parse_document(feed: Feed, document: RawDocument, previous_bytes: int | None = None) -> pd.DataFrame:
     """Gate and parse one document into landing rows (not yet validated); raises DocumentError."""
     record = document.record
-    check_edition(feed.name, record.path, record.data_year, record.publication_year)
-    check_bytes(feed.name, record.path, document.content, previous_bytes=previous_bytes)
+    check_edition(feed.spec, record.path, record.data_year, record.publication_year)
+    check_bytes(feed.spec, record.path, document.content, previous_bytes=previous_bytes)
     frame = feed.parse(document)
-    check_rows(feed.name, record.path, frame)
+    check_rows(feed.spec, record.path, frame)
     return frame.assign(feed=feed.name, document_path=record.path, document_sha256=record.sha256,
                         publication_year=record.publication_year)
 
 
 def validated(feed: Feed, frames: list[pd.DataFrame], documents: list[str]) -> pd.DataFrame:
     """Rows of the feed's landing table, validated by its Pandera model; raises LandingValidationError."""
-    model = LANDING_MODELS[feed.name]
+    model = feed.schema
     rows = pd.concat([f.dropna(axis=1, how="all") for f in frames], ignore_index=True) if frames else pd.DataFrame()
     rows = rows.reindex(columns=list(model.to_schema().columns))
     try:
@@ -129,20 +132,37 @@ def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | 
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {table} WHERE {scope}", params)
-        con.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE feed = ? AND {scope}", [batch.feed, *params])
         con.register("batch_rows", batch.rows)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch_rows")
         con.unregister("batch_rows")
-        if batch.records:
-            names = ", ".join(DOCUMENT_COLUMNS)
-            marks = ", ".join("?::JSON" if kind == "JSON" else "?" for kind in DOCUMENT_COLUMNS.values())
-            con.executemany(f"INSERT INTO {DOCUMENTS_TABLE} ({names}) VALUES ({marks})",
-                            [_document_row(r) for r in batch.records])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return year_outcomes(batch, before, before_documents)
+
+
+def write_documents(con: duckdb.DuckDBPyConnection, records: list[ProvenanceRecord]) -> int:
+    """Rewrite landing.documents: one row for every document with rows in a landing table, from `records` (every
+    archived document, this run's included); a landed document no record names (withdrawn since, in a feed
+    this run did not reload) keeps its row until its rows go. Returns the number of documents."""
+    landed = " UNION ".join(f"SELECT DISTINCT document_sha256 FROM {SCHEMA}.{table}" for table in FEEDS)
+    known = {r.sha256: r for r in records}
+    names = ", ".join(DOCUMENT_COLUMNS)
+    marks = ", ".join("?::JSON" if kind == "JSON" else "?" for kind in DOCUMENT_COLUMNS.values())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        shas = [sha for (sha,) in con.execute(landed).fetchall()]
+        con.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE document_sha256 NOT IN (SELECT unnest(?))", [shas])
+        fresh = [known[sha] for sha in shas if sha in known]
+        if fresh:
+            con.executemany(f"INSERT OR REPLACE INTO {DOCUMENTS_TABLE} ({names}) VALUES ({marks})",
+                            [_document_row(r) for r in fresh])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(shas)
 
 
 def year_outcomes(batch: ParsedBatch, before: pd.DataFrame, before_documents: pd.DataFrame) -> list[YearOutcome]:
@@ -151,7 +171,7 @@ def year_outcomes(batch: ParsedBatch, before: pd.DataFrame, before_documents: pd
          for r in batch.records], columns=["document_sha256", "document_key", "received_at"])
     old = current_rows(before, before_documents)
     new = current_rows(batch.rows, after_documents)
-    values = value_columns(LANDING_MODELS[batch.feed])
+    values = value_columns(FEEDS[batch.feed].schema)
     new_years = set(new["data_year"]) if not new.empty else set()
     gone = sorted(set(old["data_year"]) - new_years) if not old.empty else []
     return [compare_year(batch.feed, int(year), old[old["data_year"] == year] if not old.empty else old,
@@ -169,6 +189,7 @@ def value_columns(model: type[Landing]) -> list[str]:
 
 def _document_row(record: ProvenanceRecord) -> list:
     fields = asdict(record) | {"document_sha256": record.sha256, "document_path": record.path,
+                               "publication_code": FEEDS[record.feed].spec.publication.code,
                                "document_key": record.document_key, "received_at": record.received_order}
     return [json.dumps(fields[name], ensure_ascii=False) if kind == "JSON" else fields[name]
             for name, kind in DOCUMENT_COLUMNS.items()]

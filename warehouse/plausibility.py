@@ -3,7 +3,7 @@
 Two signs, each a warning rather than an error, because real figures do jump: a province's figure
 that is 0 where the previous data year's was above 0 (a sudden zero), and a year-on-year ratio outside
 YEAR_ON_YEAR_RATIO_BAND. Jumps that the source really prints are data, not code: the
-`[[plausibility.known_jumps]]` list of the feed's layout file (scrapers/layouts/<feed>.toml), each
+`[[plausibility.known_jumps]]` list of the feed's scrapers/<feed>/feed.toml, each
 with a `why`, so today's documents warn about nothing and a new anomaly does.
 
 Pure: landing rows in, warnings out; where the warnings are shown is the caller's business.
@@ -15,18 +15,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scrapers.region_tables import load_layout
+from scrapers.feeds import FEEDS
 from warehouse.landing import value_columns
-from warehouse.schemas import LANDING_MODELS
 
 # Figure / previous data year's figure, for figures whose previous year is above 0. Measured on all
 # 9,220 such comparisons in the 73 bundled documents: 98 % of ratios lie within 0.54-2.66; the widest per
 # column: R&D expenditure 0.71-1.55, intensity 0.63-1.67, patent grants 0.13-5.05 (design), high-tech
 # profit -0.03-10.0, technology-market contract value 0.11-24.3. This band flags 19 real jumps (45
-# warnings, editions re-printing them), every one a known jump in its feed's layout file; a figure ×10
+# warnings, editions re-printing them), every one a known jump in its feed's feed.toml; a figure ×10
 # or ÷10 (a slipped decimal, a misread unit) is far outside it.
 YEAR_ON_YEAR_RATIO_BAND = (0.25, 4.0)
-# A known jump matches a figure and its previous year's within this relative difference: the layout file
+# A known jump matches a figure and its previous year's within this relative difference: the feed.toml
 # writes them to 4-5 significant digits, yearbook files carry unrounded floats (2591.71471 for 2591.7)
 # and editions round differently (西藏's 2018 outflow: 394 万元 in one, 394.2 in another, 0.05 % apart);
 # an edit of the same figure still warns.
@@ -61,7 +60,7 @@ class PlausibilityWarning:
 
 
 def known_jumps(feed: str) -> list[dict]:
-    return load_layout(feed).plausibility.get("known_jumps", [])
+    return list(FEEDS[feed].spec.known_jumps)
 
 
 def plausibility_warnings(feed: str, rows: pd.DataFrame) -> list[PlausibilityWarning]:
@@ -71,7 +70,7 @@ def plausibility_warnings(feed: str, rows: pd.DataFrame) -> list[PlausibilityWar
     document where it prints that year (back series: one vintage), else from the newest publication
     that prints it (each version of it, should there be several).
     """
-    values = [c for c in value_columns(LANDING_MODELS[feed]) if c in rows.columns]
+    values = [c for c in value_columns(FEEDS[feed].schema) if c in rows.columns]
     series = [c for c in rows.columns if c not in (*values, "data_year", *PROVENANCE_COLUMNS)]
     found = [warning for column in values for warning in _column_warnings(feed, rows, series, column)]
     return sorted(found, key=lambda w: (w.column, w.series, w.province, w.data_year, w.document_sha256))

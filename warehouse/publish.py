@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import filelock
 
-from warehouse import paths
-from warehouse.failpoints import failpoint
+from core import paths
+from core.failpoints import failpoint
 
 STAGING_DATABASE = "build.duckdb"  # same stem as paths.DBT_BUILD_LINK: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse import paths
+from core import paths
 from warehouse.changes import FAILED, REVISED, YearOutcome
 from warehouse.publish import StagedBuild
 

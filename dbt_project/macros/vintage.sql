@@ -20,8 +20,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A landing table's rows from the selected version of each document only (see stg_documents). -#}
+{#- A landing table's rows from the selected version of each document only (see stg_documents), with the
+    publication code its document carries. -#}
 {% macro landing_selected(table) -%}
-    (select * from {{ source('landing', table) }}
-     where document_sha256 in (select document_sha256 from {{ ref('stg_documents') }} where is_selected_version))
+    (select l.*, d.publication_code
+     from {{ source('landing', table) }} as l
+     join {{ ref('stg_documents') }} as d on d.document_sha256 = l.document_sha256
+     where d.is_selected_version)
 {%- endmacro %}

@@ -8,13 +8,19 @@ import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from core.failpoints import failpoint
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse import build_state, run_summary
-from warehouse.failpoints import failpoint
 
 # Run tag that makes dbt rebuild even when documents and code are those of the published build.
 REBUILD_TAG = "warehouse/rebuild"
+# Run tag naming the vintage rule of the marts (dbt var `vintage`: earliest or latest); recorded in meta.build.
+VINTAGE_TAG = "warehouse/vintage"
+
+
+def run_vintage(context: AssetExecutionContext) -> str:
+    return context.run.tags.get(VINTAGE_TAG) or build_state.default_vintage()
 
 
 class Translator(DagsterDbtTranslator):
@@ -42,7 +48,7 @@ class Translator(DagsterDbtTranslator):
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseBuild):
     with warehouse.connection(context.run.run_id) as con:
-        if context.run.tags.get(REBUILD_TAG) != "true" and build_state.unchanged_since_published(con):
+        if context.run.tags.get(REBUILD_TAG) != "true" and build_state.unchanged_since_published(con, run_vintage(context)):
             context.log.info("Documents and code unchanged since the published build: dbt not run.")
             return
     # Built and tested in the run's staging copy; a failing dbt test fails this step, so nothing publishes.
@@ -50,7 +56,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     # materialization waits for its row count, which needs the file the dbt process holds until it exits.
     held = []
     with warehouse.dbt_target(context.run.run_id):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        invocation = dbt.cli(["build", "--vars", json.dumps({"vintage": run_vintage(context)})], context=context,
+                             raise_on_error=False)
         warehouse.staged(context.run.run_id).record_child(invocation.process.pid)
         failpoint("dbt")
         for event in invocation.stream():

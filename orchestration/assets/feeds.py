@@ -1,8 +1,10 @@
-"""Two assets per feed, built by one factory so every feed has the same shape:
+"""Two assets per feed, built by one factory from the feed's spec so every feed has the same shape, and
+the provenance table of all of them:
 
-raw/<feed>      new documents taken in (inbox drops; live fetches in live mode), then every archived
-                document of the feed sha256-verified against its provenance record
-landing/<feed>  the documents parsed, Pandera-validated and loaded into DuckDB `landing.<feed>`
+raw/<feed>         new documents taken in (inbox drops; live fetches in live mode, for a feed with a live
+                   source), then every archived document of the feed sha256-verified against its record
+landing/<feed>     the documents parsed, Pandera-validated and loaded into DuckDB `landing.<feed>`
+landing/documents  the provenance of every landed document (`landing.documents`), after every landing table
 
 Feeds whose documents each carry one data year are partitioned by that year; back-series feeds
 (every edition re-publishes many years) are not.
@@ -23,22 +25,20 @@ from dagster import (
     asset,
 )
 
+from core.documents import ProvenanceRecord
+from core.errors import DocumentError
+from core.failpoints import failpoint
 from orchestration.partitions import data_year_partitions
 from orchestration.resources import DUCKDB_POOL, Acquisition, WarehouseBuild
-from scrapers.errors import DocumentError
-from scrapers.feed import Feed
-from scrapers.registry import FEEDS
+from scrapers.feeds import FEEDS, Feed
 from warehouse import run_summary
-from warehouse.archive import ProvenanceRecord, read_verified, records_for
-from warehouse.failpoints import failpoint
-from warehouse.intake import YEAR_IN_NAME, IntakeReport, fetch_bulletins, receive_inbox
+from warehouse.archive import load_registry, read_verified, records_for
 from warehouse.changes import NEW, REVISED
-from warehouse.landing import LandingValidationError, ensure_schema, landed_rows, load, parse_documents
+from warehouse.intake import YEAR_IN_NAME, IntakeReport, fetch_live, receive_inbox
+from warehouse.landing import LandingValidationError, ensure_schema, landed_rows, load, parse_documents, write_documents
 from warehouse.plausibility import plausibility_warnings
 
-# Feeds with a live source on the web; the others arrive through the inbox (licensed or not freely
-# downloadable publications).
-LIVE_SOURCES = {"nbs_rd_bulletin"}
+DOCUMENTS_KEY = AssetKey(["landing", "documents"])
 OWNER = "team:data-engineering"  # keeps the feeds alive: parsers, layouts, gates
 
 
@@ -108,9 +108,9 @@ def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition, run_i
     sees it, and the next run no longer trips over it. A failed fetch fails the step with its named error.
     """
     report = receive_inbox(feed, run_id)
-    if acquisition.live and feed.name in LIVE_SOURCES:
+    if acquisition.live and feed.source is not None:
         with acquisition.client() as client:
-            fetched = fetch_bulletins(feed, years or [], client, run_id, acquisition.nbs_base_url)
+            fetched = fetch_live(feed, years or [], client, run_id, acquisition.base_url)
         report.stored += fetched.stored
         report.notes += fetched.notes
     return report
@@ -130,7 +130,7 @@ def refuse_quarantined_drops(run_id: str, feed: Feed, refused: list[DocumentErro
 def feed_assets(feed: Feed) -> list[AssetsDefinition]:
     partitioned = dict(partitions_def=data_year_partitions, backfill_policy=BackfillPolicy.single_run()) \
         if feed.one_year_per_document else {}
-    acquired_by = "live-fetch-and-inbox" if feed.name in LIVE_SOURCES else "inbox"
+    acquired_by = "live-fetch-and-inbox" if feed.source is not None else "inbox"
     common = dict(owners=[OWNER], **partitioned)
 
     @asset(key=raw_key(feed.name), group_name="raw", kinds={"file"}, **common,
@@ -189,4 +189,16 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
     return [raw_documents, landing_table]
 
 
-feed_asset_defs = [a for feed in FEEDS.values() for a in feed_assets(feed)]
+@asset(key=DOCUMENTS_KEY, group_name="landing", deps=[landing_key(feed) for feed in FEEDS], kinds={"duckdb"},
+       owners=[OWNER], tags={"layer": "landing"}, pool=DUCKDB_POOL, backfill_policy=BackfillPolicy.single_run(),
+       description="landing.documents: the provenance of every landed document (feed, publication code, edition, "
+                   "data year, where the copy came from, when it was archived, sha256, bytes), one row per version; "
+                   "every mart row names its documents' sha256.")
+def landed_documents(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
+    with warehouse.connection(context.run.run_id) as con:
+        ensure_schema(con)
+        count = write_documents(con, load_registry(pending_run=context.run.run_id))
+    return MaterializeResult(metadata={"dagster/row_count": count})
+
+
+feed_asset_defs = [*(a for feed in FEEDS.values() for a in feed_assets(feed)), landed_documents]

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.dbt import dbt_models
+from orchestration.assets.dbt import dbt_models, run_vintage
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse import build_state, run_summary
 from warehouse.archive import Pending
@@ -28,7 +28,7 @@ PUBLISHED_KEY = AssetKey(["warehouse", "published"])
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
     build = warehouse.staged(context.run.run_id)
     with warehouse.connection(context.run.run_id) as con:
-        build_state.record(con, context.run.run_id)
+        build_state.record(con, context.run.run_id, run_vintage(context))
         marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
         mart_rows = {f"rows_marts.{t}": con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in marts}
     try:

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 
-from warehouse.query import connect_published
+from serve.query import connect_published
 
 
 @asset(
@@ -18,10 +18,10 @@ from warehouse.query import connect_published
     automation_condition=AutomationCondition.eager(),
     description="Charts (R&D intensity ranking, cluster stage efficiencies, net technology outflow) and one "
                 "self-contained HTML report with the tables behind them, the vintage in use and feed staleness, "
-                "written to warehouse.paths.reports_dir().",
+                "written to core.paths.reports_dir() (data/reports/).",
 )
 def analyst_charts(context: AssetExecutionContext) -> MaterializeResult:
-    from warehouse.report import build_report, png_data_uri  # matplotlib: imported when a report is drawn
+    from serve.report import build_report, png_data_uri  # matplotlib: imported when a report is drawn
 
     # Read-only: the published file is replaced by rename, never written in place, so reading never blocks a refresh.
     with connect_published() as con:

@@ -5,8 +5,9 @@ select
     s.province,
     s.province_code = '00' as is_national,
     s.rd_intensity_pct,
-    'csy' as publication_code,
+    s.publication_code,
     s.publication_year,
-    {{ release_order('csy') }} as release_order_in_year,
+    p.release_order_in_year,
     s.document_sha256
 from {{ landing_selected('csy_rd_intensity') }} as s
+join {{ ref('publications') }} as p on p.publication_code = s.publication_code

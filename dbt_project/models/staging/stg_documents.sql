@@ -5,6 +5,7 @@ select
     document_sha256,
     document_key,
     feed,
+    publication_code,
     publication,
     publication_year,
     data_year,

@@ -6,8 +6,9 @@ select
     s.province_code = '00' as is_national,
     s.rd_expenditure_100m_yuan,
     s.rd_intensity_pct,
-    'nbs_rd_bulletin' as publication_code,
+    s.publication_code,
     s.publication_year,
-    {{ release_order('nbs_rd_bulletin') }} as release_order_in_year,
+    p.release_order_in_year,
     s.document_sha256
 from {{ landing_selected('nbs_rd_bulletin') }} as s
+join {{ ref('publications') }} as p on p.publication_code = s.publication_code

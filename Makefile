@@ -22,31 +22,34 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
+# Dagster's UI and daemon (schedule, sensors, the report's automation) on http://127.0.0.1:3000.
 dev: setup
-	$(BIN)/dagster dev -m orchestration.definitions
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev
 
 setup: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 setup-test: setup $(VENV)/.installed-test
 
 $(VENV)/bin/uv:
+	@echo "Setting up $(VENV) (the first time: about a minute)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # What runs: the exact runtime pins of requirements.lock (compiled from pyproject.toml), then the project itself.
 $(VENV)/.installed: requirements.lock pyproject.toml $(VENV)/bin/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
 # What the tests and benchmarks add (pytest, playwright, xlwt, import-linter, pyinstrument): requirements-test.lock.
 $(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-test.lock
+	$(BIN)/uv pip install --python $(BIN)/python -r requirements-test.lock
 	touch $@
 
 # The Definitions load the dbt manifest at import time, so it must exist first. Parsed against the
 # path a refresh points dbt at (core.paths.DBT_BUILD_LINK), so each run's dbt reuses this parse.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	@echo "Parsing the dbt project"
 # From inside dbt_project/, as dagster-dbt runs dbt: the parse records seed paths relative to it.
 	cd dbt_project && DBT_BUILD_DUCKDB_PATH=$(CURDIR)/dbt_project/target/build.duckdb \
 	  ../$(BIN)/dbt parse --quiet --no-partial-parse --profiles-dir .

@@ -216,6 +216,7 @@ SELECT year, cluster, rd_expenditure_100m_yuan, invention_grants_next_year_count
          WHEN hightech_industry_profit_next_year_100m_yuan IS NULL
              THEN 'high-tech industry profit for year t+1 not archived for every member'
     END AS transformation_stage_proxy_null_reason,
+    NULL::VARCHAR AS transformation_stage_proxy_note,  -- from known jumps; the synthetic panel has none
     rd_document_sha256s, invention_grants_document_sha256s, hightech_enterprise_document_sha256s,
     hightech_industry_document_sha256s
 FROM efficiencies""",

@@ -266,6 +266,7 @@ def cluster_stage_efficiency(members: pd.DataFrame) -> pd.DataFrame:
     out["transformation_stage_proxy_null_reason"] = np.select(
         [no_rd, out["hightech_industry_profit_next_year_100m_yuan"].isna()],
         [no_rd_reason, "high-tech industry profit for year t+1 not archived for every member"], default=None)
+    out["transformation_stage_proxy_note"] = None  # from known jumps; the synthetic panel has none
     return out
 
 

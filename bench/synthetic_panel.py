@@ -297,6 +297,9 @@ def build_landing(con: duckdb.DuckDBPyConnection, target: str = LANDING_SCHEMA) 
             NULL::JSON AS acquisition, true AS is_synthetic
         FROM {s}.synthetic_document""")
     con.execute(f"COMMENT ON TABLE {target}.documents IS '{SYNTHETIC_COMMENT}'")
+    # No jump of the made-up figures is a known one.
+    con.execute(f"""CREATE TABLE {target}.known_jumps (feed VARCHAR, province VARCHAR, series VARCHAR, data_year BIGINT,
+        column_name VARCHAR, previous_value DOUBLE, value DOUBLE, why VARCHAR)""")
 
 
 def main() -> None:

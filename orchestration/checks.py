@@ -15,10 +15,12 @@ from dagster import (
     asset_check,
 )
 
+from core import paths
 from orchestration.assets.feeds import landing_key, raw_key
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from scrapers._landing_schema import Landing
 from scrapers.feeds import FEEDS
+from warehouse import inbox
 from warehouse.freshness import feed_freshness
 from warehouse.landing import MAX_FAILURES_SHOWN, failure_table, landed_rows
 from warehouse.plausibility import plausibility_warnings
@@ -64,6 +66,23 @@ def plausibility_check(table: str) -> AssetChecksDefinition:
     return check
 
 
+def quarantine_check(feed: str) -> AssetChecksDefinition:
+    @asset_check(asset=raw_key(feed), name=f"{feed}_quarantine_is_empty", blocking=False,
+                 description=f"Warns while a file dropped for {feed} sits in the quarantine (refused, with its reason): "
+                             "it stays listed until someone removes it or a drop of the same name is archived.")
+    def check() -> AssetCheckResult:
+        held = [drop for drop in inbox.quarantined() if drop.folder == feed]
+        lines = [f"- `{drop.name}` (since {drop.quarantined_at}): {drop.reason}" for drop in held]
+        return AssetCheckResult(
+            passed=not held, severity=AssetCheckSeverity.WARN,
+            description=(f"{len(held)} refused drop(s) in {paths.quarantine_dir() / feed}: fix and drop again, or delete"
+                         if held else "no refused drop waiting"),
+            metadata={"quarantined": MetadataValue.md("\n".join(lines) or "none"), "quarantined_count": len(held)},
+        )
+
+    return check
+
+
 def freshness_check(feed: str) -> AssetChecksDefinition:
     @asset_check(asset=raw_key(feed), name=f"{feed}_is_current", blocking=False,
                  description=f"Warns when {feed}'s newest archived data year is older than its publication's release "
@@ -82,3 +101,4 @@ def freshness_check(feed: str) -> AssetChecksDefinition:
 pandera_checks = [pandera_check(name, feed.schema) for name, feed in FEEDS.items()]
 plausibility_checks = [plausibility_check(name) for name in FEEDS]
 freshness_checks = [freshness_check(name) for name in FEEDS]
+quarantine_checks = [quarantine_check(name) for name in FEEDS]

@@ -15,15 +15,11 @@ import sys
 import textwrap
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from core import paths
 from serve.query import (
@@ -73,28 +69,11 @@ def data_years(text: str) -> list[int]:
     return sorted(years)
 
 
-@contextmanager
-def progress_display(description: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with the elapsed time on the terminal while the block runs; yields a function that retitles it.
-
-    Shows nothing when stderr is not a terminal (a file or a pipe cannot be redrawn in place).
-    """
-    if not sys.stderr.isatty():
-        yield lambda text: None
-        return
-    # Dagster captures the run's stdout and stderr at the file-descriptor level (its compute logs), so the
-    # spinner draws through a duplicate of the terminal's descriptor, which that capture leaves alone.
-    with os.fdopen(os.dup(sys.stderr.fileno()), "w") as terminal, Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=Console(file=terminal),
-            transient=True) as progress:
-        task = progress.add_task(description, total=None)
-        yield lambda text: progress.update(task, description=text)
-
-
 def refresh_command(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
     from orchestration.partitions import data_year_partitions
-    from orchestration.refresh import RefreshRefused, os_error_message
+    from orchestration.progress import showing
+    from orchestration.refresh import RefreshRefused, os_error_message, refresh
     from scrapers.feeds import FEEDS
 
     unknown = sorted(set(args.feeds or ()) - set(FEEDS))
@@ -112,10 +91,8 @@ def refresh_command(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     mode = "live: fetching new documents" if args.live else "offline: archived documents"
     started = time.monotonic()
-    with progress_display("Loading the pipeline definitions") as retitle:
-        from orchestration.refresh import refresh
-
-        retitle(f"Refreshing ({mode})")
+    with showing(quiet=args.quiet) as display:
+        display.begin(f"Refreshing ({mode})")
         try:
             result = refresh(years=args.years, live=args.live, feeds=args.feeds, rebuild=args.rebuild, vintage=args.vintage)
         except RefreshRefused as refused:
@@ -439,6 +416,8 @@ def parser() -> argparse.ArgumentParser:
                          help="which publication of a figure published more than once the marts use: the first "
                               "release (earliest) or the newest revision (latest); default: the dbt project's var "
                               "vintage (earliest). Recorded with the build; a change rebuilds the marts")
+    refresh.add_argument("--quiet", action="store_true",
+                         help="show no progress while the run executes (the summary is printed all the same)")
     refresh.add_argument("--rebuild", action="store_true",
                          help="rebuild and publish even when documents and code are those of the published build")
     refresh.set_defaults(run=refresh_command)

@@ -3,7 +3,7 @@
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.feeds import DOCUMENTS_KEY, landing_key, raw_key
+from orchestration.assets.feeds import DOCUMENTS_KEY, KNOWN_JUMPS_KEY, landing_key, raw_key
 from orchestration.assets.publish import PUBLISHED_KEY
 from orchestration.dagster_api import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from scrapers.feeds import FEEDS
@@ -51,7 +51,8 @@ def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:
         raise ValueError(f"unknown feed(s) {sorted(unknown)}; feeds are {sorted(FEEDS)}")
     landing = {landing_key(f) for f in feeds} | {DOCUMENTS_KEY}
     models = set(dbt_models.keys) if code_changed_since_published() else downstream_models(landing)
-    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), DOCUMENTS_KEY, *sorted(models), PUBLISHED_KEY]
+    return [*(key for f in feeds for key in (raw_key(f), landing_key(f))), DOCUMENTS_KEY, KNOWN_JUMPS_KEY, *sorted(models),
+            PUBLISHED_KEY]
 
 
 def downstream_models(sources: set[AssetKey]) -> set[AssetKey]:

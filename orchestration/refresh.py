@@ -179,12 +179,17 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
                   "hash the same as the published build's.")
         summary = run_summary.finish_without_run(run_summary.UNCHANGED, detail, notes)
         return RefreshResult(True, None, summary, [], notes)
+    from orchestration import progress
     from orchestration.assets.dbt import REBUILD_TAG, VINTAGE_TAG
     from orchestration.definitions import defs
     from orchestration.jobs import failed_after_intake, feed_selection
     from warehouse.run_end import close_unpublished_run
 
     job = defs.resolve_job_def("materialize_everything")
+    selection = feed_selection(feeds)
+    steps = len((job.get_subset(asset_selection=set(selection)) if selection else job).graph.nodes)
+    progress.current().begin("Refreshing: " + (", ".join(feeds) if feeds else "every feed"), steps,
+                             progress.step_labels(defs))
     run_id = str(uuid.uuid4())
     build = StagedBuild(run_id)
     build.hold()  # before the run exists: no other refresh can take its staging folder for a dead run's
@@ -197,8 +202,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
                 instance=instance, run_id=run_id,
                 tags={**year_tags(years, live), **({REBUILD_TAG: "true"} if rebuild or must_rebuild else {}),
                       VINTAGE_TAG: vintage or build_state.default_vintage()},
-                asset_selection=feed_selection(feeds), raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
+                asset_selection=selection, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}},
                             "resources": {"acquisition": {"config": {"live": live, **(acquisition or {})}}}},
             )
         failures = []

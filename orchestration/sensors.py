@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -36,14 +38,16 @@ from warehouse.run_end import close_unpublished_run
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@run_failure_sensor(description="A failed run: write its run summary (failed feeds and why) and drop its staging copy.")
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING,
+                    description="A failed run: write its run summary (failed feeds and why), settle the drops it took in "
+                                "and drop its staging copy.")
 def summarize_failed_run(context: RunFailureSensorContext) -> None:
     failed_steps = [event.step_key for event in context.get_step_failure_events()]
     close_unpublished_run(context.dagster_run.run_id, f"The run failed: {context.failure_event.message}",
                           failed_after_intake(failed_steps) or not failed_steps, context.dagster_run.tags.get(VINTAGE_TAG))
 
 
-@run_status_sensor(run_status=DagsterRunStatus.SUCCESS,
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, default_status=DefaultSensorStatus.RUNNING,
                    description="A run that succeeded without publishing (nothing new, or a partial selection in "
                                "the UI): say so in its summary and drop its staging copy.")
 def summarize_unpublished_run(context: RunStatusSensorContext) -> None:
@@ -109,5 +113,12 @@ def release_sensor(feed: Feed) -> SensorDefinition:
     return check_for_release
 
 
-run_sensors = [summarize_failed_run, summarize_unpublished_run, inbox_sensor,
+# Declarative automation (the report after every publish) needs its sensor; Dagster's default one starts stopped.
+report_automation = AutomationConditionSensorDefinition(
+    "report_automation", target=AssetSelection.groups("report"), default_status=DefaultSensorStatus.RUNNING,
+    description="Evaluates the report's automation condition (eager: rebuild after every publish) and launches "
+                "the run that draws it.")
+
+# Everything runs by default on a fresh instance but the release sensors, which reach the live site (opt-in).
+run_sensors = [summarize_failed_run, summarize_unpublished_run, inbox_sensor, report_automation,
                *(release_sensor(feed) for feed in FEEDS.values() if feed.source is not None)]

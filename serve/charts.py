@@ -232,12 +232,15 @@ def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     if not real_is_loaded:
         notes += null_notes(frame, *TRANSFORMATION_STAGE[:3])
     axes[0].legend(loc="upper left", fontsize=9, frameon=False)
-    title = "Innovation-chain stage efficiencies of the four city clusters"
-    subtitle = ("Ratios of cluster sums, output in t+1 over R&D in t. The study's transformation stage (high-tech "
-                "ENTERPRISE net profit, Torch yearbook) is NULL: that licensed feed is not loaded, so the right panel "
-                "shows the high-tech INDUSTRY profit proxy." if not real_is_loaded
-                else "Ratios of cluster sums, output in t+1 over R&D in t.")
-    fig.suptitle("\n".join([title, *textwrap.wrap(subtitle, 150)]), x=0.01, ha="left", fontsize=11)
+    if not real_is_loaded:  # where the proxy jumps as the yearbook prints a member's profit, the note says so
+        for row in frame[frame.transformation_stage_proxy_note.notna()].itertuples():
+            axes[1].annotate("*", (row.year, row.transformation_stage_efficiency_hitech_industry_proxy),
+                             xytext=(4, 2), textcoords="offset points", fontsize=12, color=colours[row.cluster_name_en])
+            notes.append(f"* {row.cluster_name_en}, t = {row.year}: {profit_jumps_in_english(con, row.cluster, row.year + 1)}")
+    title = "Stage efficiencies of the four city clusters: output in t+1 over R&D in t (ratios of cluster sums)"
+    subtitle = ("Right: high-tech INDUSTRY profit, a proxy while the study's Torch ENTERPRISE profit is not loaded."
+                if not real_is_loaded else "")
+    fig.suptitle("\n".join(line for line in (title, subtitle) if line), x=0.01, ha="left", fontsize=11)
     caption = f"Source: {sources(con, STAGE_DOCUMENTS_SQL)}. Vintage: {vintage_rule(con)}."
     path = out_dir / "cluster_stage_efficiency.png"
     _finish(fig, caption, notes, path)
@@ -247,6 +250,24 @@ def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
         f"averages of provincial ratios; a gap is a NULL. {stage_leaders(frame, (PATENT_STAGE, transformation))}"
     )
     return Chart(title, description, caption, tables, notes, path)
+
+
+def profit_jumps_in_english(con: duckdb.DuckDBPyConnection, cluster: str, year: int) -> str:
+    """The known jumps of the members' high-tech industry profit in `year`, in English (the mart's note, why
+    included, is in marts.cluster_stage_efficiency.transformation_stage_proxy_note)."""
+    jumps = con.execute("""
+        SELECT p.province_name_en, j.data_year, j.value, j.previous_value
+        FROM staging.stg_known_jumps AS j
+        JOIN reference.provinces AS p USING (province)
+        JOIN reference.cluster_membership AS m ON m.province = j.province AND j.data_year BETWEEN m.valid_from_year
+            AND m.valid_to_year
+        WHERE j.feed = 'csy_hightech_industry' AND j.column_name = 'total_profit_100m_yuan' AND m.cluster = ?
+            AND j.data_year = ?
+        ORDER BY p.province_name_en
+    """, [cluster, year]).fetchall()
+    return "; ".join(f"{name}'s {data_year} high-tech industry profit is printed as {value:,.1f} {UNIT_100M_YUAN} against "
+                     f"{previous:,.1f} a year earlier, and is kept as printed (why: transformation_stage_proxy_note)"
+                     for name, data_year, value, previous in jumps)
 
 
 def stage_leaders(frame: pd.DataFrame, stages) -> str:
@@ -269,6 +290,17 @@ STAGE_DOCUMENTS_SQL = """
 """
 
 
+def consecutive_runs(years: list[int]) -> list[list[int]]:
+    """[2000, 2005, 2014, 2015, 2016] → [[2000], [2005], [2014, 2015, 2016]]."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
+
+
 def tech_net_outflow(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     """Net technology outflow (contract value sold − bought) of each cluster over the years the yearbooks publish."""
     frame = con.execute(f"""
@@ -278,27 +310,40 @@ def tech_net_outflow(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
         ORDER BY t.year, c.cluster_name_en
     """).df()
     colours = cluster_colours(con)
-    years = range(int(frame.year.min()), int(frame.year.max()) + 1)
-    wide = frame.pivot(index="year", columns="cluster_name_en", values="net_outflow_100m_yuan")
+    wide = frame.pivot(index="year", columns="cluster_name_en", values="net_outflow_100m_yuan").sort_index()
+    published = [int(year) for year in wide.index]
+    position = {year: i for i, year in enumerate(published)}
 
     fig, ax = plt.subplots(figsize=(11, 6))
-    # Reindexed on every year: a year the yearbooks do not publish is a gap, not a straight line across it.
-    for name, series in wide.reindex(years).items():
-        ax.plot(series.index, series, marker="o", markersize=4, color=colours[name], label=name)
+    # One slot per published year, so the back series' early single years (2000, 2005, 2010) do not crowd the
+    # decade that is published every year; a line runs only between consecutive years, and each gap is marked.
+    runs = consecutive_runs(published)
+    for name, series in wide.items():
+        for run_index, run in enumerate(runs):
+            ax.plot([position[y] for y in run], series.loc[run], marker="o", markersize=4, color=colours[name],
+                    label=name if run_index == 0 else None)
+    for before, after in zip(published, published[1:], strict=False):
+        if after - before > 1:
+            ax.axvline(position[before] + 0.5, color="#999999", linewidth=0.8, linestyle=(0, (2, 3)))
+            missing = after - before - 1
+            ax.text(position[before] + 0.5, 1.0, f"{missing} year{'s' if missing > 1 else ''}\nnot published",
+                    transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, color="#777777")
+    ax.set_xticks(range(len(published)), [str(y) for y in published], fontsize=8)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.text(0.99, 0.02, "above 0: net exporter of technology; below 0: net absorber", transform=ax.transAxes,
             ha="right", va="bottom", fontsize=8, color="#444444")
     ax.set_ylabel(f"net technology outflow: contract value\nsold − bought ({UNIT_100M_YUAN})")
     ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, axis="y")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    # Clear of the early single years and their gap marks, which take the left of the plot.
+    ax.legend(loc="upper left", bbox_to_anchor=((position[runs[-1][0]] + 1) / len(published), 1.0), fontsize=9,
+              frameon=False)
     title = "Net technology-market outflow of the four city clusters"
     ax.set_title(title, fontsize=13, loc="left")
 
     notes = null_notes(frame, "net_outflow_100m_yuan", "null_reason", "Net outflow")
-    unpublished = sorted(set(years) - set(frame.year))
+    unpublished = sorted(set(range(published[0], published[-1] + 1)) - set(published))
     if unpublished:
         notes.append(f"No row in marts.tech_market_balance for {year_ranges(unpublished)}: "
                      "the yearbook back series do not publish these years")

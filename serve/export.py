@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from core import paths
-from serve.query import as_text
+from serve.query import as_text, result_frame
 
 MARTS_DOCS_DIR = paths.DBT_PROJECT_DIR / "models" / "marts"
 GUIDE = paths.REPO_ROOT / "docs" / "analyst_guide.md"
@@ -127,7 +127,7 @@ def guide_dictionary(guide: Path = GUIDE) -> str:
 
 def query_output(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """A query's result as `innovation query` prints it."""
-    return as_text(con.execute(sql).df()) + "\n"
+    return as_text(result_frame(con, sql)) + "\n"
 
 
 def guide_examples(guide: Path = GUIDE) -> list[tuple[str, str]]:

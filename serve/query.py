@@ -52,12 +52,23 @@ def connect_published(sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
         raise WarehouseUnavailable(unreadable_message(path, error)) from None
 
 
+# DuckDB's integer types: pandas would turn such a column into floats (1130594.0) as soon as it holds a NULL.
+INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                           "UBIGINT"})
+
+
 def result_frame(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None) -> pd.DataFrame | None:
-    """The rows `sql` returns (the first `limit` of them); None for a statement that returns no rows."""
+    """The rows `sql` returns (the first `limit` of them), integers as integers (NULL as <NA>); None for a statement
+    that returns no rows."""
     relation = con.sql(sql)
     if relation is None:
         return None
-    return (relation if limit is None else relation.limit(limit)).df()
+    relation = relation if limit is None else relation.limit(limit)
+    frame = relation.df()
+    for column, kind in zip(relation.columns, relation.types, strict=True):
+        if str(kind) in INTEGER_TYPES:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def as_text(frame: pd.DataFrame) -> str:

@@ -78,6 +78,11 @@ def _build_everything() -> dict:
         "row_counts": {m.asset_key.to_user_string(): (m.metadata["dagster/row_count"].value
                                                       if "dagster/row_count" in m.metadata else None)
                        for m in materializations},
+        "column_schemas": {m.asset_key.to_user_string(): [(c.name, c.type) for c in m.metadata["dagster/column_schema"]
+                                                          .value.columns]
+                           for m in materializations if "dagster/column_schema" in m.metadata},
+        "previews": {m.asset_key.to_user_string(): m.metadata["preview"].value
+                     for m in materializations if "preview" in m.metadata},
         "success": result.success,
         "failures": [e.message for e in result.all_events if e.is_failure],
         "checks": [{"check_name": e.check_name, "passed": e.passed, "severity": e.severity.value,

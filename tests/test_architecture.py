@@ -56,9 +56,9 @@ def test_dbt_landing_sources_are_the_feeds_and_name_their_assets():
     sources = yaml.safe_load((paths.DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8"))
     (landing,) = [s for s in sources["sources"] if s["name"] == "landing"]
     tables = {t["name"]: t["config"]["meta"]["dagster"]["asset_key"] for t in landing["tables"]}
-    expected = {name: ["landing", name] for name in [*FEEDS, "documents"]}
+    expected = {name: ["landing", name] for name in [*FEEDS, "documents", "known_jumps"]}
     assert tables == expected, (
-        "models/staging/_sources.yml must list every feed's landing table (and documents), each with "
+        "models/staging/_sources.yml must list every feed's landing table (and documents, known_jumps), each with "
         "config: {meta: {dagster: {asset_key: [landing, <feed>]}}}")
 
 

@@ -32,7 +32,8 @@ from warehouse import build_state
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LINEAGE_PNG, RUN_PNG, FAILURE_PNG = (ARTIFACTS / f"ui-{name}.png" for name in ("asset-lineage-marts", "run-succeeded", "failure"))
+LINEAGE_PNG, RUN_PNG, AUTOMATION_PNG, FAILURE_PNG = (
+    ARTIFACTS / f"ui-{name}.png" for name in ("asset-lineage-marts", "run-succeeded", "automation", "failure"))
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium dials Google services, and this machine's closed
 # network refuses the connections.
@@ -53,6 +54,11 @@ STOP_SECONDS = 15
 
 WORKSPACE_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+# Every schedule and sensor of the code location, with the status this (fresh) instance gives it.
+AUTOMATION_QUERY = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+  schedules { name scheduleState { status } } sensors { name sensorState { status } } } } } }"""
+# Opt-in: what reaches the live site.
+STOPPED_BY_DEFAULT = {"nbs_rd_bulletin_release_sensor"}
 RUN_QUERY = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status
   assetSelection { path } assetMaterializations { assetKey { path } } } } }"""
 
@@ -199,15 +205,42 @@ def seed_warehouse(source: Path, target: Path) -> None:
         con.execute(f"DROP TABLE IF EXISTS {build_state.TABLE}")
 
 
+def automation_statuses(base_url: str) -> dict[str, str]:
+    """Schedule and sensor name -> RUNNING or STOPPED, as this instance (never touched) reports them."""
+    nodes = graphql(base_url, AUTOMATION_QUERY)["repositoriesOrError"]["nodes"]
+    return {**{s["name"]: s["scheduleState"]["status"] for node in nodes for s in node["schedules"]},
+            **{s["name"]: s["sensorState"]["status"] for node in nodes for s in node["sensors"]}}
+
+
+def dismiss_community_dialog(page) -> None:
+    """The first visit shows a "Join the Dagster community" dialog over everything: dismiss it whenever it shows."""
+    page.add_locator_handler(page.get_by_role("dialog").filter(has_text="Join the Dagster community"),
+                             lambda dialog: dialog.get_by_role("button", name="Skip").click())
+
+
+def show_automation(page, base_url: str, expected: dict[str, str]) -> None:
+    """The Automation page lists the schedule and every sensor with its status: screenshot it."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(UI_SECONDS * 1000)
+    dismiss_community_dialog(page)
+    page.goto(f"{base_url}/automation")
+    expect(page.get_by_text("annual_refresh").first).to_be_visible(timeout=UI_SECONDS * 1000)
+    expect(page.get_by_text("report_automation").first).to_be_visible(timeout=UI_SECONDS * 1000)
+    # A row's toggle and kind ("Run status sensor", "Scheduled At …") render once its status has loaded; the
+    # toggles are the page's only checked checkboxes: on for everything but the live-site sensors.
+    expect(page.get_by_text("Automation condition sensor")).to_be_visible(timeout=UI_SECONDS * 1000)
+    expect(page.get_by_text(re.compile(r"^Scheduled At"))).to_be_visible(timeout=UI_SECONDS * 1000)
+    expect(page.get_by_role("checkbox", checked=True)).to_have_count(len(expected) - len(STOPPED_BY_DEFAULT))
+    page.screenshot(path=AUTOMATION_PNG, full_page=True)
+
+
 def materialize_mart_in_browser(page, base_url: str) -> str:
     """Catalog → lineage filtered to the marts → select the mart → Materialize → run page says Success; returns the run id."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=UI_SECONDS * 1000)
     page.set_default_timeout(UI_SECONDS * 1000)
-    # The first visit shows a "Join the Dagster community" dialog over everything: dismiss it whenever it shows.
-    page.add_locator_handler(page.get_by_role("dialog").filter(has_text="Join the Dagster community"),
-                             lambda dialog: dialog.get_by_role("button", name="Skip").click())
     page.goto(f"{base_url}/assets")
     expect(page.get_by_role("link", name=f"{MART_GROUP} / {MART}").first).to_be_visible()
     # The global lineage starts with every group collapsed: filter it down to the marts, as a user would.
@@ -251,7 +284,7 @@ def test_materialize_a_mart_from_the_ui(tmp_path, request):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    for stale in (LINEAGE_PNG, RUN_PNG, FAILURE_PNG):
+    for stale in (LINEAGE_PNG, RUN_PNG, AUTOMATION_PNG, FAILURE_PNG):
         stale.unlink(missing_ok=True)
     started = time.monotonic()
     seconds = {}  # when each stage ended, from the server's start: printed for the record
@@ -266,6 +299,8 @@ def test_materialize_a_mart_from_the_ui(tmp_path, request):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1300})
             try:
+                statuses = automation_statuses(ui.url)
+                show_automation(page, ui.url, statuses)
                 run_id = materialize_mart_in_browser(page, ui.url)
             except Exception:
                 with suppress(Exception):  # the page's state, when there is one, beside the original error
@@ -277,6 +312,11 @@ def test_materialize_a_mart_from_the_ui(tmp_path, request):
         run = graphql(ui.url, RUN_QUERY, {"id": run_id})["runOrError"]
     seconds["server stopped"] = time.monotonic() - started
     assert not ui.group_alive(), "the webserver's process group outlived SIGKILL"
+    # A fresh instance runs everything but what reaches the live site: the schedule, the inbox sensor, the
+    # report's automation, the run-summary sensors.
+    assert {name for name, status in statuses.items() if status != "RUNNING"} == STOPPED_BY_DEFAULT, statuses
+    assert {"annual_refresh", "inbox_sensor", "report_automation", "summarize_failed_run"} <= set(statuses)
+    print("Automation on a fresh instance: " + ", ".join(f"{n} {s}" for n, s in sorted(statuses.items())))
     assert run["status"] == "SUCCESS", (run, ui.log_tail())
     assert [MART_GROUP, MART] in [a["path"] for a in run["assetSelection"]], run
     assert [m["assetKey"]["path"] for m in run["assetMaterializations"]] == [[MART_GROUP, MART]], run

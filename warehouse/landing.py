@@ -142,6 +142,21 @@ def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | 
     return year_outcomes(batch, before, before_documents)
 
 
+KNOWN_JUMPS_TABLE = f"{SCHEMA}.known_jumps"
+
+
+def write_known_jumps(con: duckdb.DuckDBPyConnection) -> int:
+    """Rewrite landing.known_jumps from the feeds' specs: the year-on-year jumps the sources really print, each with
+    why ([[plausibility.known_jumps]] of scrapers/<feed>/feed.toml), for the marts to say so beside a figure."""
+    rows = [(name, jump["province"], jump.get("direction", ""), jump["data_year"], jump["column"], float(jump["previous"]),
+             float(jump["value"]), jump["why"]) for name, feed in FEEDS.items() for jump in feed.spec.known_jumps]
+    con.execute(f"CREATE OR REPLACE TABLE {KNOWN_JUMPS_TABLE} (feed VARCHAR, province VARCHAR, series VARCHAR, "
+                "data_year BIGINT, column_name VARCHAR, previous_value DOUBLE, value DOUBLE, why VARCHAR)")
+    if rows:
+        con.executemany(f"INSERT INTO {KNOWN_JUMPS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
 def write_documents(con: duckdb.DuckDBPyConnection, records: list[ProvenanceRecord]) -> int:
     """Rewrite landing.documents: one row for every document with rows in a landing table, from `records` (every
     archived document, this run's included); a landed document no record names (withdrawn since, in a feed

@@ -1,16 +1,20 @@
 """The dbt models (staging → intermediate → marts) as Dagster assets; dbt tests become asset checks."""
 
 import json
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, BackfillPolicy, Failure, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Failure, MetadataValue, Output, TableColumn, TableSchema
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from core import paths
 from core.failpoints import failpoint
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from serve.query import result_frame
 from warehouse import build_state, run_summary
 
 # Run tag that makes dbt rebuild even when documents and code are those of the published build.
@@ -33,6 +37,11 @@ class Translator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:analytics-engineering"]
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # The model's own description: dagster-dbt's default appends the raw SQL, which the catalog list shows as
+        # markdown source. The SQL is a click away in the asset's code reference.
+        return dbt_resource_props.get("description") or dbt_resource_props["name"]
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         return {**super().get_tags(dbt_resource_props), "layer": self.get_group_name(dbt_resource_props) or "dbt"}
@@ -60,14 +69,18 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
                              raise_on_error=False)
         warehouse.staged(context.run.run_id).record_child(invocation.process.pid)
         failpoint("dbt")
-        for event in invocation.stream():
-            if relation_of(event) is None:
-                yield event
-            else:
-                held.append(event)
+        try:
+            for event in invocation.stream():
+                if relation_of(event) is None:
+                    yield event
+                else:
+                    held.append(event)
+            results = invocation.get_artifact("run_results.json")
+        finally:
+            keep_dbt_record(invocation.target_path, context.run.run_id)
         if not invocation.is_successful():
             yield from held  # what did succeed still shows, before the failure
-            reason = dbt_failures(invocation.get_artifact("run_results.json"))
+            reason = dbt_failures(results)
             run_summary.record_failure(context.run.run_id, "dbt", reason)
             raise Failure(description=reason, allow_retries=False)
     with warehouse.connection(context.run.run_id) as con:
@@ -76,6 +89,19 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
 
 
 MAX_DBT_FAILURES_NAMED = 10
+DBT_RECORD = ("run_results.json", "dbt.log")  # what of an invocation's target folder is kept, with the run
+
+
+def keep_dbt_record(target_path: Path, run_id: str) -> None:
+    """dagster-dbt gives every invocation its own target folder (5 MB: a manifest, compiled SQL, logs); keep its
+    results and log beside the run's summary (data/runs/<run_id>/dbt/) and remove the folder, which would
+    otherwise pile up in dbt_project/target/ with every refresh."""
+    kept = paths.runs_dir() / run_id / "dbt"
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in DBT_RECORD:
+        if (target_path / name).is_file():
+            shutil.copyfile(target_path / name, kept / name)
+    shutil.rmtree(target_path, ignore_errors=True)
 
 
 def dbt_failures(run_results: dict) -> str:
@@ -88,9 +114,9 @@ def dbt_failures(run_results: dict) -> str:
         if result["unique_id"].startswith("test."):
             what = f"{result.get('failures') or 0} failing rows" if result["status"] == "fail" else "error"
             lines.append(f"test {name}: {what}")
-        else:
-            message = (result.get("message") or "").strip().splitlines()
-            lines.append(f"{result['unique_id'].split('.')[0]} {name}: {message[0] if message else result['status']}")
+        else:  # dbt's first line names the node; the next one says what went wrong
+            message = [line.strip() for line in (result.get("message") or "").splitlines() if line.strip()]
+            lines.append(f"{result['unique_id'].split('.')[0]} {name}: {' — '.join(message[:2]) or result['status']}")
     more = f"; and {len(failed) - MAX_DBT_FAILURES_NAMED} more" if len(failed) > MAX_DBT_FAILURES_NAMED else ""
     return (f"dbt build failed ({len(failed)} of {len(run_results.get('results', []))} nodes): " + "; ".join(lines) + more
             + ". Nothing was published.")
@@ -101,11 +127,23 @@ def relation_of(event) -> str | None:
     return RELATIONS.get(event.metadata.get("unique_id").value) if isinstance(event, Output) else None
 
 
+PREVIEW_ROWS = 5  # rows of a mart shown with its materialization
+
+
 def with_row_count(event: Output, con: duckdb.DuckDBPyConnection) -> Output:
-    """A model's or seed's materialization with the row count of the table or view it built."""
+    """A model's or seed's materialization with what it built, read from the relation itself: the row count,
+    the columns with their types (the UI's column table), and for a mart its first rows."""
     relation = relation_of(event)
+    schema, name = relation.split(".")
     rows = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
-    return event.with_metadata({**event.metadata, "dagster/row_count": rows})
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+                          "ORDER BY column_index", [schema, name]).fetchall()
+    metadata = {**event.metadata, "dagster/row_count": rows,
+                "dagster/column_schema": TableSchema(columns=[TableColumn(column, kind) for column, kind in columns])}
+    if schema == "marts":
+        preview = result_frame(con, f"SELECT * FROM {relation}", PREVIEW_ROWS)
+        metadata["preview"] = MetadataValue.md(preview.to_markdown(index=False))
+    return event.with_metadata(metadata)
 
 
 def relations(manifest_path) -> dict[str, str]:

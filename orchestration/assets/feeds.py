@@ -35,10 +35,19 @@ from warehouse import run_summary
 from warehouse.archive import load_registry, read_verified, records_for
 from warehouse.changes import NEW, REVISED
 from warehouse.intake import YEAR_IN_NAME, IntakeReport, fetch_live, receive_inbox
-from warehouse.landing import LandingValidationError, ensure_schema, landed_rows, load, parse_documents, write_documents
+from warehouse.landing import (
+    LandingValidationError,
+    ensure_schema,
+    landed_rows,
+    load,
+    parse_documents,
+    write_documents,
+    write_known_jumps,
+)
 from warehouse.plausibility import plausibility_warnings
 
 DOCUMENTS_KEY = AssetKey(["landing", "documents"])
+KNOWN_JUMPS_KEY = AssetKey(["landing", "known_jumps"])
 OWNER = "team:data-engineering"  # keeps the feeds alive: parsers, layouts, gates
 
 
@@ -201,4 +210,16 @@ def landed_documents(context: AssetExecutionContext, warehouse: WarehouseBuild) 
     return MaterializeResult(metadata={"dagster/row_count": count})
 
 
-feed_asset_defs = [*(a for feed in FEEDS.values() for a in feed_assets(feed)), landed_documents]
+@asset(key=KNOWN_JUMPS_KEY, group_name="landing", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "landing"},
+       pool=DUCKDB_POOL, backfill_policy=BackfillPolicy.single_run(),
+       description="landing.known_jumps: the year-on-year jumps the sources really print, each with why, from the "
+                   "feeds' feed.toml; the marts note them beside the figures they touch (the plausibility checks "
+                   "do not warn about them).")
+def known_jumps(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
+    with warehouse.connection(context.run.run_id) as con:
+        ensure_schema(con)
+        count = write_known_jumps(con)
+    return MaterializeResult(metadata={"dagster/row_count": count})
+
+
+feed_asset_defs = [*(a for feed in FEEDS.values() for a in feed_assets(feed)), landed_documents, known_jumps]

@@ -19,8 +19,8 @@ select
     count(implied_gdp_100m_yuan) as members_reporting_implied_gdp,
     sum(case when implied_gdp_100m_yuan is not null then rd_expenditure_100m_yuan end)
         / nullif(sum(implied_gdp_100m_yuan), 0) * 100 as rd_intensity_pct,
-    sum(patent_grants_total_count) as patent_grants_total_count,
-    sum(invention_grants_count) as invention_grants_count,
+    cast(sum(patent_grants_total_count) as {{ dbt.type_bigint() }}) as patent_grants_total_count,
+    cast(sum(invention_grants_count) as {{ dbt.type_bigint() }}) as invention_grants_count,
     count(invention_grants_count) as members_reporting_patents,
     sum(tech_outflow_100m_yuan) as tech_outflow_100m_yuan,
     sum(tech_inflow_100m_yuan) as tech_inflow_100m_yuan,

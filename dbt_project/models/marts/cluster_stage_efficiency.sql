@@ -4,14 +4,29 @@
 --   transformation stage   = high-tech ENTERPRISE net profit in t+1 (亿元, Torch) / R&D in t
 --   ..._hitech_industry_proxy = high-tech INDUSTRY total profit in t+1 (亿元, CSY) / R&D in t
 -- A cluster sum counts only when every member reports; otherwise the ratio is NULL with its reason.
-with cluster_year as (
+-- A member's high-tech industry profit in t+1 that jumps as printed (stg_known_jumps) is noted beside the proxy.
+with profit_jumps as (
+    select
+        m.cluster,
+        j.data_year - 1 as year,
+        {{ dbt.listagg(
+            "j.province || ' ' || " ~ dbt.cast("j.data_year", dbt.type_string()) ~ " || ' high-tech industry profit ' || "
+            ~ dbt.cast("j.value", dbt.type_string()) ~ " || ' 亿元 against ' || " ~ dbt.cast("j.previous_value", dbt.type_string())
+            ~ " || ' a year earlier, as printed: ' || j.why",
+            "'; '", "order by j.province") }} as note
+    from {{ ref('stg_known_jumps') }} as j
+    join {{ ref('int_cluster_members') }} as m on m.province = j.province and m.data_year = j.data_year
+    where j.feed = 'csy_hightech_industry' and j.column_name = 'total_profit_100m_yuan'
+    group by m.cluster, j.data_year
+),
+cluster_year as (
     select
         cluster,
         data_year,
         count(*) as members_count,
         sum(rd_expenditure_100m_yuan) as rd_expenditure_100m_yuan,
         count(rd_expenditure_100m_yuan) as members_with_rd,
-        sum(invention_grants_count) as invention_grants_count,
+        cast(sum(invention_grants_count) as {{ dbt.type_bigint() }}) as invention_grants_count,
         count(invention_grants_count) as members_with_inventions,
         sum(hightech_enterprise_net_profit_100m_yuan) as enterprise_profit_100m_yuan,
         count(hightech_enterprise_net_profit_100m_yuan) as members_with_enterprise_profit,
@@ -44,13 +59,15 @@ paired as (
 ),
 ratios as (
     select
-        *,
-        invention_grants_next_year_count / nullif(rd_expenditure_100m_yuan, 0) as patent_stage_efficiency,
-        hightech_enterprise_net_profit_next_year_100m_yuan / nullif(rd_expenditure_100m_yuan, 0)
+        p.*,
+        p.invention_grants_next_year_count / nullif(p.rd_expenditure_100m_yuan, 0) as patent_stage_efficiency,
+        p.hightech_enterprise_net_profit_next_year_100m_yuan / nullif(p.rd_expenditure_100m_yuan, 0)
             as transformation_stage_efficiency,
-        hightech_industry_profit_next_year_100m_yuan / nullif(rd_expenditure_100m_yuan, 0)
-            as transformation_stage_efficiency_hitech_industry_proxy
-    from paired
+        p.hightech_industry_profit_next_year_100m_yuan / nullif(p.rd_expenditure_100m_yuan, 0)
+            as transformation_stage_efficiency_hitech_industry_proxy,
+        pj.note as transformation_stage_proxy_note
+    from paired as p
+    left join profit_jumps as pj on pj.cluster = p.cluster and pj.year = p.year
 )
 select
     year,
@@ -86,6 +103,8 @@ select
         when hightech_industry_profit_next_year_100m_yuan is null
             then 'high-tech industry profit for year t+1 not archived for every member'
     end as transformation_stage_proxy_null_reason,
+    (select note from profit_jumps as j where j.cluster = ratios.cluster and j.year = ratios.year)
+        as transformation_stage_proxy_note,
     rd_document_sha256s,
     invention_grants_document_sha256s,
     hightech_enterprise_document_sha256s,

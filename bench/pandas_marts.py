@@ -214,7 +214,23 @@ def cluster_indicators(members: pd.DataFrame, rd: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="rd_with_gdp")
 
 
-def cluster_stage_efficiency(members: pd.DataFrame) -> pd.DataFrame:
+def proxy_notes(members: pd.DataFrame, known_jumps: pd.DataFrame) -> pd.DataFrame:
+    """Per cluster and year t: the known jumps of its members' high-tech industry profit in t+1, in words."""
+    jumps = known_jumps[(known_jumps["feed"] == "csy_hightech_industry")
+                        & (known_jumps["column_name"] == "total_profit_100m_yuan")]
+    jumps = jumps.merge(members[["cluster", "province", "data_year"]], on=["province", "data_year"])
+    if jumps.empty:
+        return pd.DataFrame(columns=["cluster", "year", "transformation_stage_proxy_note"])
+    jumps = jumps.sort_values("province")
+    jumps["text"] = (jumps["province"] + " " + jumps["data_year"].astype(str) + " high-tech industry profit "
+                     + jumps["value"].astype(str) + " 亿元 against " + jumps["previous_value"].astype(str)
+                     + " a year earlier, as printed: " + jumps["why"])
+    notes = jumps.groupby(["cluster", "data_year"], sort=False)["text"].agg("; ".join).reset_index()
+    return notes.assign(year=notes["data_year"] - 1).rename(columns={"text": "transformation_stage_proxy_note"})[
+        ["cluster", "year", "transformation_stage_proxy_note"]]
+
+
+def cluster_stage_efficiency(members: pd.DataFrame, known_jumps: pd.DataFrame | None = None) -> pd.DataFrame:
     grouped = members.groupby(["cluster", "data_year"], sort=False)
     figures = {"rd": "rd_expenditure_100m_yuan", "inventions": "invention_grants_count",
                "enterprise_profit": "hightech_enterprise_net_profit_100m_yuan",
@@ -266,8 +282,10 @@ def cluster_stage_efficiency(members: pd.DataFrame) -> pd.DataFrame:
     out["transformation_stage_proxy_null_reason"] = np.select(
         [no_rd, out["hightech_industry_profit_next_year_100m_yuan"].isna()],
         [no_rd_reason, "high-tech industry profit for year t+1 not archived for every member"], default=None)
-    out["transformation_stage_proxy_note"] = None  # from known jumps; the synthetic panel has none
-    return out
+    if known_jumps is None:  # the synthetic panel has no known jumps
+        out["transformation_stage_proxy_note"] = None
+        return out
+    return out.merge(proxy_notes(members, known_jumps), on=["cluster", "year"], how="left")
 
 
 def tech_market_balance(panel: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -300,12 +318,18 @@ def tech_market_balance(panel: pd.DataFrame, members: pd.DataFrame) -> pd.DataFr
 
 def build_marts(panel: CityPanel) -> dict[str, pd.DataFrame]:
     landing = {feed: to_province_grain(panel, feed) for feed in FACT_COLUMNS}
-    rd = rd_selected(landing, panel.publications)
-    provinces_panel = province_panel(landing, rd, panel.provinces)
-    members = cluster_members(provinces_panel, panel.membership)
+    return marts_from_landing(landing, panel.publications, panel.provinces, panel.membership)
+
+
+def marts_from_landing(landing: dict[str, pd.DataFrame], publications: pd.DataFrame, provinces: pd.DataFrame,
+                       membership: pd.DataFrame, known_jumps: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The four marts from province-grain landing rows (one version of each document), as dbt builds them."""
+    rd = rd_selected(landing, publications)
+    provinces_panel = province_panel(landing, rd, provinces)
+    members = cluster_members(provinces_panel, membership)
     return {
-        "province_rd_ranking": province_rd_ranking(rd, panel.provinces),
+        "province_rd_ranking": province_rd_ranking(rd, provinces),
         "cluster_indicators": cluster_indicators(members, rd),
-        "cluster_stage_efficiency": cluster_stage_efficiency(members),
+        "cluster_stage_efficiency": cluster_stage_efficiency(members, known_jumps),
         "tech_market_balance": tech_market_balance(provinces_panel, members),
     }

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from core import paths
 
 FEED_FILE = "feed.toml"
+FIRST_DATA_YEAR = 2000  # tech-market back series start in 2000; nothing older is published here
+# Year Y's figures are first published in Y+1, so a data year from this year on cannot be real yet.
+LAST_DATA_YEAR = date.today().year - 1
+LAST_PUBLICATION_YEAR = date.today().year
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """`innovation`: the warehouse from the shell — refresh it, see its status, query, export and report.
 
 Every command but `refresh` only reads the published warehouse, on a read-only connection, so it can run
-while a refresh builds. Modules that take seconds to import (Dagster's definitions, matplotlib) are imported
-inside the commands that need them, so `--help` and `query` answer quickly.
+while a refresh builds. What takes time to import (Dagster's definitions, matplotlib, pandas, duckdb) is
+imported inside the commands that need it: `--help` and a refresh with nothing to do answer in a fraction of a
+second (BENCHMARKS.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -17,19 +18,9 @@ import time
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
-
-import duckdb
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core import paths
-from serve.query import (
-    NoPublishedWarehouse,
-    WarehouseUnavailable,
-    as_text,
-    connect_published,
-    result_frame,
-    unreadable_message,
-)
 from warehouse import build_state, inbox, run_summary
 from warehouse.archive import ACQUIRED, BUNDLED, NotWithdrawable, add_bundled, load_registry, withdraw, withdrawn_sha256s
 from warehouse.changes import FAILED
@@ -37,6 +28,10 @@ from warehouse.changes import FAILED
 MISSING_WAREHOUSE_EXIT = 2
 FAILURE_EXIT = 1
 FINGERPRINT_SHOWN = 12  # leading hex digits of a sha256 shown; enough to tell builds apart
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 
 def paragraph(text: str) -> str:
@@ -70,24 +65,20 @@ def data_years(text: str) -> list[int]:
 
 
 def refresh_command(args: argparse.Namespace) -> int:
+    from core.feed import FIRST_DATA_YEAR, LAST_DATA_YEAR, feed_names
     from orchestration.dagster_home import ensure_dagster_home
-    from orchestration.partitions import data_year_partitions
     from orchestration.progress import showing
     from orchestration.refresh import RefreshRefused, os_error_message, refresh
-    from scrapers.feeds import FEEDS
 
-    unknown = sorted(set(args.feeds or ()) - set(FEEDS))
+    unknown = sorted(set(args.feeds or ()) - set(feed_names()))
     if unknown:
-        print(f"Unknown feed(s): {', '.join(unknown)}. Feeds are: {', '.join(FEEDS)}.", file=sys.stderr)
+        print(f"Unknown feed(s): {', '.join(unknown)}. Feeds are: {', '.join(feed_names())}.", file=sys.stderr)
         return FAILURE_EXIT
-    partitioned_years = data_year_partitions.get_partition_keys()
-    if args.years and not {str(args.years[0]), str(args.years[-1])} <= set(partitioned_years):
-        print(f"No such data year: the year-partitioned feeds hold {partitioned_years[0]}–{partitioned_years[-1]}.",
-              file=sys.stderr)
+    outside = [year for year in args.years or () if not FIRST_DATA_YEAR <= year <= LAST_DATA_YEAR]
+    if outside:
+        print(f"No such data year: {', '.join(map(str, outside))}; data years run from {FIRST_DATA_YEAR} to "
+              f"{LAST_DATA_YEAR} (the last year whose figures can be out).", file=sys.stderr)
         return FAILURE_EXIT
-    if args.years and len(args.years) != args.years[-1] - args.years[0] + 1:
-        # Dagster runs one contiguous range of year partitions per run (orchestration/jobs.py: year_range_tags).
-        print(f"Note: one run covers one range of years: refreshing {args.years[0]}–{args.years[-1]}.", file=sys.stderr)
     ensure_dagster_home()
     mode = "live: fetching new documents" if args.live else "offline: archived documents"
     started = time.monotonic()
@@ -146,6 +137,8 @@ def newest_year_vintages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def feed_lines(feeds: list[str], counts: dict[str, Counter], status: pd.DataFrame | None,
                vintages: dict[str, str]) -> list[str]:
+    import pandas as pd
+
     lines = []
     in_warehouse = {} if status is None else {row.feed: row for row in status.itertuples()}
     for feed in feeds:
@@ -197,6 +190,7 @@ def last_run_lines() -> list[str]:
 
 def inbox_lines(feeds: list[str]) -> list[str]:
     """What waits in the inbox and what sits in the quarantine, with what to do about each."""
+
     waiting = [(feed, entry) for feed in feeds for entry in inbox.waiting(feed)]
     strays = inbox.strays(feeds)
     held = inbox.quarantined()
@@ -215,7 +209,11 @@ def inbox_lines(feeds: list[str]) -> list[str]:
 
 
 def status_command(args: argparse.Namespace) -> int:
+    import duckdb
+    import pandas as pd
+
     from scrapers.feeds import FEEDS
+    from serve.query import NoPublishedWarehouse, connect_published, unreadable_message
     from warehouse.freshness import feed_status
 
     today = date.today()
@@ -312,6 +310,10 @@ def query_command(args: argparse.Namespace) -> int:
     if not args.sql.strip():
         print("Nothing to run: give one SQL statement, e.g. innovation query \"SHOW ALL TABLES\".", file=sys.stderr)
         return FAILURE_EXIT
+    import duckdb
+
+    from serve.query import as_text, connect_published, result_frame
+
     with connect_published(sandboxed=True) as con:
         try:
             frame = result_frame(con, args.sql, args.limit)
@@ -331,6 +333,7 @@ def query_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     from serve.export import GUIDE, export_marts, update_guide
+    from serve.query import connect_published
 
     with connect_published() as con:
         if args.guide:
@@ -344,6 +347,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def stages_command(args: argparse.Namespace) -> int:
+    from serve.query import connect_published
     from serve.stages import stage_efficiency_tables
 
     with connect_published() as con:
@@ -355,6 +359,7 @@ def stages_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from serve.query import connect_published
     from serve.report import build_report
 
     with connect_published() as con:
@@ -406,9 +411,9 @@ def parser() -> argparse.ArgumentParser:
                          help="also fetch new documents from the official site (the NBS bulletin; the yearbook "
                               "feeds arrive through the inbox) and archive them")
     refresh.add_argument("--years", type=data_years, metavar="YEARS",
-                         help="data years of the year-partitioned feeds, a range 2019-2023 or a list 2021,2023 "
-                              "(one run covers one range: a list runs from its first to its last year); "
-                              "default: every archived year")
+                         help="data years of the feeds whose documents each carry one year, a range 2019-2023 or "
+                              "a list 2021,2023 or both; the back-series feeds always load whole; default: every "
+                              "archived year")
     refresh.add_argument("--feed", dest="feeds", action="extend", nargs="+", metavar="NAME",
                          help="only these feeds (then every dbt model and the publish step); repeatable; "
                               "`innovation status` lists the feeds")
@@ -512,15 +517,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def warehouse_problem(error: Exception) -> str | None:
+    """The plain message for a missing or damaged published warehouse, else None. The classes are looked up among
+    the modules already imported: an error of theirs can only come from a command that imported them."""
+    query, duckdb = sys.modules.get("serve.query"), sys.modules.get("duckdb")
+    if query is not None and isinstance(error, query.WarehouseUnavailable):
+        return str(error)
+    if duckdb is not None and query is not None and isinstance(error, duckdb.IOException):
+        return query.unreadable_message(paths.duckdb_path(), error)  # damaged past what opening it reads
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except WarehouseUnavailable as missing:
-        print(missing, file=sys.stderr)
-        return MISSING_WAREHOUSE_EXIT
-    except duckdb.IOException as unreadable:  # a warehouse damaged past what opening it reads
-        print(unreadable_message(paths.duckdb_path(), unreadable), file=sys.stderr)
+    except Exception as error:
+        message = warehouse_problem(error)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
         return MISSING_WAREHOUSE_EXIT
     except BrokenPipeError:  # the reader went away (`innovation status | head`): stop without a traceback
         # Python flushes stdout once more at exit; pointing it at /dev/null keeps that flush quiet too.

@@ -12,11 +12,6 @@ from dagster import DagsterInstance
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-# The run tags that make one run cover a range of partitions (documented for `dagster asset materialize`
-# and backfills; the constants themselves live in dagster._core.storage.tags).
-PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
-
 
 def runs_holding_concurrency_slots(instance: DagsterInstance) -> set[str]:
     """Run ids that hold a slot of a concurrency pool (the event log storage's concurrency tables)."""

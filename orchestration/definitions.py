@@ -6,16 +6,14 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import feed_asset_defs
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.report import report_assets
-from orchestration.checks import freshness_checks, pandera_checks, plausibility_checks, quarantine_checks
 from orchestration.jobs import materialize_everything
-from orchestration.progress import progress_logger
+from orchestration.loggers import progress_logger
 from orchestration.resources import resources
 from orchestration.schedules import annual_refresh
 from orchestration.sensors import run_sensors
 
 defs = Definitions(
     assets=[*feed_asset_defs, dbt_models, published_warehouse, *report_assets],
-    asset_checks=[*pandera_checks, *plausibility_checks, *freshness_checks, *quarantine_checks],
     jobs=[materialize_everything],
     schedules=[annual_refresh],
     sensors=run_sensors,

@@ -1,43 +1,25 @@
-"""The job that materializes everything, and the tags that make one run cover every archived year."""
+"""The job that materializes everything, and which assets a run of some feeds selects."""
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import DOCUMENTS_KEY, KNOWN_JUMPS_KEY, landing_key, raw_key
 from orchestration.assets.publish import PUBLISHED_KEY
-from orchestration.dagster_api import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from scrapers.feeds import FEEDS
 from warehouse import build_state
-from warehouse.archive import load_registry
 
 materialize_everything = define_asset_job(
     "materialize_everything",
     # The report reads the published file, so it follows a refresh rather than being part of it.
     selection=AssetSelection.all() - AssetSelection.groups("report"),
-    description="Every feed's raw and landing assets over all archived years, every dbt model and test in the "
-                "run's staging copy, then the atomic publish.",
+    description="Every feed's raw and landing assets over all archived years (or the years of the run's "
+                "innovation/years tag), every dbt model and test in the run's staging copy, then the atomic publish.",
 )
-
-
-def archived_year_range() -> tuple[str, str]:
-    """First and last data year with a document in a one-year-per-document feed."""
-    years = [r.data_year for r in load_registry() if FEEDS[r.feed].one_year_per_document]
-    return str(min(years)), str(max(years))
-
-
-def everything_tags() -> dict[str, str]:
-    first, last = archived_year_range()
-    return {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
 
 
 def failed_after_intake(failed_steps: list[str]) -> bool:
     """A step after intake failed (landing, a check, dbt, publish): the drops the run took in may be why."""
     return any(not step.startswith("raw__") for step in failed_steps)
-
-
-def year_range_tags(years: list[int]) -> dict[str, str]:
-    """Tags that make one run cover the data years from min(years) to max(years)."""
-    return {PARTITION_RANGE_START_TAG: str(min(years)), PARTITION_RANGE_END_TAG: str(max(years))}
 
 
 def feed_selection(feeds: list[str] | None) -> list[AssetKey] | None:

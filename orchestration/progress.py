@@ -1,23 +1,24 @@
 """What a refresh shows while it runs: the step at work, steps done of all, elapsed time.
 
-The run's events reach a Dagster logger (`progress_logger`, one of the Definitions' loggers), which
+The run's events reach a Dagster logger (orchestration/loggers.py, one of the Definitions' loggers), which
 hands the step starts and ends to the display the refresh set up: a live `rich` progress bar on a
 terminal, one plain line per step where the output is a file or a pipe (CI logs), nothing with --quiet.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from dagster import InitLoggerContext, logger
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Neither Dagster nor rich is imported here at module level: the CLI sets up its display before it knows whether
+# there is anything to run, and a refresh with nothing to do should not pay for them (BENCHMARKS.md, "Start-up").
 
 # Step events -> what the display shows.
 STARTED, SUCCEEDED, FAILED, SKIPPED = "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"
@@ -25,13 +26,11 @@ STEP_EVENTS = frozenset({STARTED, SUCCEEDED, FAILED, SKIPPED})
 
 
 def step_labels(definitions) -> dict[str, str]:
-    """Each step (op) of the Definitions as people read it: the asset it builds, the checks it runs, or dbt."""
+    """Each step (op) of the Definitions as people read it: the asset it builds (and checks), or dbt."""
     labels = {}
     for assets in definitions.assets:
         keys = [key.to_user_string() for key in assets.keys]
         labels[assets.node_def.name] = keys[0] if len(keys) == 1 else f"dbt build ({len(keys)} models and seeds, their tests)"
-    for checks in definitions.asset_checks:
-        labels[checks.node_def.name] = "check " + ", ".join(spec.name for spec in checks.check_specs)
     return labels
 
 
@@ -123,6 +122,9 @@ def showing(quiet: bool = False, stream: TextIO | None = None) -> Iterator[Displ
     # Dagster captures the run's output at the file-descriptor level (its compute logs), and the bar redraws
     # from a thread while steps run: it draws through a duplicate of the terminal's descriptor, which that
     # capture leaves alone.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
                TimeElapsedColumn())
     with os.fdopen(os.dup(stream.fileno()), "w") as terminal, \
@@ -132,17 +134,3 @@ def showing(quiet: bool = False, stream: TextIO | None = None) -> Iterator[Displ
             yield display
         finally:
             _current = Display()
-
-
-class _StepHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        event = getattr(record, "dagster_event", None)
-        if event is not None and event.event_type_value in STEP_EVENTS and event.step_key:
-            _current.step(event.event_type_value, event.step_key)
-
-
-@logger(description="Hands step starts and ends to the progress display of the refresh that launched the run.")
-def progress_logger(init_context: InitLoggerContext) -> logging.Logger:
-    forwarding = logging.Logger("innovation.progress", level=logging.DEBUG)
-    forwarding.addHandler(_StepHandler())
-    return forwarding

@@ -60,10 +60,11 @@ class RefreshResult:
 
 def nothing_new(vintage: str | None = None) -> bool:
     """The archive, the inbox, the code and the vintage rule are exactly what the published warehouse was built
-    from (`vintage`: the rule asked for, default the project's)."""
+    from (`vintage`: the rule asked for, default the project's). Reads the build record kept beside the published
+    file while that file is unchanged since it was published, so answering costs no DuckDB."""
     if any(inbox.settled(feed) for feed in feed_names()):
         return False
-    state = build_state.published()
+    state = build_state.published(quick=True)
     archived = build_state.documents_fingerprint(r.sha256 for r in load_registry())
     return (state is not None and state["documents"] == archived and state["code"] == build_state.code_fingerprint()
             and state["vintage"] == (vintage or build_state.default_vintage()))
@@ -88,11 +89,19 @@ def move_legacy_state() -> list[str]:
     return [f"Moved the state of an earlier version from {LEGACY_STATE_DIR} to {paths.data_dir()}: {', '.join(found)}."]
 
 
-def put_house_in_order() -> tuple[list[str], bool]:
+def put_house_in_order(quick: bool = False) -> tuple[list[str], bool]:
     """Earlier state into the data folder, stray inbox entries to the quarantine, an unreadable published file
-    aside; (notes, must the run rebuild)."""
+    aside; (notes, must the run rebuild). `quick`: see check_published."""
     notes = move_legacy_state() + inbox.sweep_strays(feed_names())
-    published = build_state.inspect_published()
+    must_rebuild = check_published(notes, quick)
+    return notes, must_rebuild
+
+
+def check_published(notes: list[str], quick: bool = False) -> bool:
+    """Refuse a published file open for writing elsewhere; move an unreadable one aside (a note says so); whether
+    the run must rebuild. `quick`: a published file unchanged since its build record was kept beside it is taken
+    as readable without opening it (a refresh that finds nothing new launches nothing)."""
+    published = build_state.inspect_published(quick)
     if published.condition == build_state.LOCKED:
         raise RefreshRefused(
             f"The published warehouse {published.path} is open for writing by another process ({published.detail}). "
@@ -105,20 +114,7 @@ def put_house_in_order() -> tuple[list[str], bool]:
                      f"{aside} and rebuilding it from the archive.")
     elif published.condition == build_state.MISSING:
         notes.append(f"No published warehouse at {published.path}: building one from the archive.")
-    return notes, published.condition != build_state.READABLE
-
-
-def year_tags(years: list[int] | None, live: bool = False) -> dict[str, str]:
-    from orchestration.dagster_api import PARTITION_RANGE_END_TAG
-    from orchestration.jobs import everything_tags, year_range_tags
-    from scrapers._landing_schema import LAST_DATA_YEAR
-
-    if not years:
-        tags = everything_tags()
-        if live:  # years not archived yet are what a live refresh looks for
-            tags[PARTITION_RANGE_END_TAG] = str(LAST_DATA_YEAR)
-        return tags
-    return year_range_tags(years)
+    return published.condition != build_state.READABLE
 
 
 def innermost(error):
@@ -149,7 +145,8 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
             acquisition: dict | None = None) -> RefreshResult:
     """One refresh.
 
-    years: data years of the year-partitioned feeds (default: every archived year).
+    years: data years of the one-year-per-document feeds (default: every archived year; a live refresh also
+        looks for the years not archived yet).
     live: also fetch online documents (the Acquisition resource; `acquisition` overrides its other
         settings, e.g. a test server's base URL).
     feeds: only these feeds' raw and landing assets (then every dbt model and the publish step).
@@ -160,10 +157,14 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
     cannot be written before the run.
     """
     reclaimed = reclaim_abandoned()  # staging copies, drops and children of runs that died
-    notes, must_rebuild = put_house_in_order()
+    asked = bool(live or years or feeds or rebuild or reclaimed)
+    notes, must_rebuild = put_house_in_order(quick=not asked)
+    launch = asked or must_rebuild or not nothing_new(vintage)
+    if launch and not asked and not must_rebuild:  # the no-op check may have trusted the record beside the file;
+        # a run opens the file first
+        must_rebuild = check_published(notes)
     if must_rebuild:  # no readable warehouse to build on: every feed, every year
         years, feeds = None, None
-    launch = live or years or feeds or rebuild or must_rebuild or not nothing_new(vintage)
     if reclaimed or launch:
         from dagster import DagsterInstance
 
@@ -180,9 +181,9 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
         summary = run_summary.finish_without_run(run_summary.UNCHANGED, detail, notes)
         return RefreshResult(True, None, summary, [], notes)
     from orchestration import progress
-    from orchestration.assets.dbt import REBUILD_TAG, VINTAGE_TAG
     from orchestration.definitions import defs
     from orchestration.jobs import failed_after_intake, feed_selection
+    from orchestration.run_settings import REBUILD_TAG, VINTAGE_TAG, years_tags
     from warehouse.run_end import close_unpublished_run
 
     job = defs.resolve_job_def("materialize_everything")
@@ -200,7 +201,7 @@ def refresh(years: list[int] | None = None, live: bool = False, feeds: list[str]
         with (paths.runs_dir() / STEP_OUTPUT_LOG).open("w", encoding="utf-8") as log, redirect_stdout(log):
             result = job.execute_in_process(
                 instance=instance, run_id=run_id,
-                tags={**year_tags(years, live), **({REBUILD_TAG: "true"} if rebuild or must_rebuild else {}),
+                tags={**years_tags(years), **({REBUILD_TAG: "true"} if rebuild or must_rebuild else {}),
                       VINTAGE_TAG: vintage or build_state.default_vintage()},
                 asset_selection=selection, raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}},

@@ -26,9 +26,9 @@ from dagster import (
 )
 
 from core import paths
-from orchestration.assets.dbt import VINTAGE_TAG
-from orchestration.jobs import everything_tags, failed_after_intake, feed_selection, materialize_everything, year_range_tags
+from orchestration.jobs import failed_after_intake, feed_selection, materialize_everything
 from orchestration.resources import Acquisition
+from orchestration.run_settings import VINTAGE_TAG, years_tags
 from scrapers.feeds import FEEDS, Feed
 from warehouse import inbox
 from warehouse.archive import load_registry
@@ -77,8 +77,8 @@ def inbox_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         return SkipReason("the files in the inbox were already handed to a run")
     feeds = sorted({feed for feed, *_ in drops})
     years = sorted({int(m.group()) for _, name, *_ in drops if (m := YEAR_IN_NAME.search(name))})
-    tags = year_range_tags(years) if years else everything_tags()
-    return SensorResult(run_requests=[RunRequest(run_key=key, asset_selection=feed_selection(feeds), tags=tags)], cursor=key)
+    return SensorResult(run_requests=[RunRequest(run_key=key, asset_selection=feed_selection(feeds), tags=years_tags(years))],
+                        cursor=key)
 
 
 def in_release_window(feed: Feed, moment: datetime) -> bool:
@@ -106,7 +106,7 @@ def release_sensor(feed: Feed) -> SensorDefinition:
         live = {"resources": {"acquisition": {"config": {"live": True}}}}
         return SensorResult(run_requests=[
             RunRequest(run_key=f"{feed.name}-{year}", asset_selection=feed_selection([feed.name]),
-                       tags=year_range_tags([year]), run_config=live)
+                       tags=years_tags([year]), run_config=live)
             for year in new
         ])
 

@@ -7,20 +7,15 @@ bands are named constants with the measurement they come from.
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandas.api.types import is_float_dtype
 from pandera.typing import Series
 
+from core.feed import FIRST_DATA_YEAR, LAST_DATA_YEAR, LAST_PUBLICATION_YEAR  # noqa: F401 (re-exported)
 from scrapers._tables.regions import NATIONAL_CODE, province_codes
 
-FIRST_DATA_YEAR = 2000  # tech-market back series start in 2000; nothing older is published here
-# Year Y's figures are first published in Y+1, so a data year from this year on cannot be real yet.
-LAST_DATA_YEAR = date.today().year - 1
-LAST_PUBLICATION_YEAR = date.today().year
 MAX_INTENSITY_PCT = 10.0  # highest provincial R&D intensity on record is Beijing's ~6.8 %
 # National R&D expenditure: 33,357 亿元 in 2023, growing ~8-10 % a year. A whole column scaled ×1000
 # (units misread) keeps the national total equal to the sum of provinces; only a bound catches it.

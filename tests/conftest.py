@@ -68,10 +68,8 @@ def _build_everything() -> dict:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.jobs import everything_tags
-
     job = defs.resolve_job_def("materialize_everything")
-    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), tags=everything_tags(), raise_on_error=False)
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     evaluations = [e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     materializations = [e.materialization for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
     return {

@@ -8,6 +8,7 @@ from dagster import DagsterInstance, materialize
 from core import paths
 from core.errors import DocumentError
 from orchestration.resources import Acquisition, WarehouseBuild
+from orchestration.run_settings import years_tags
 from scrapers.feeds import FEEDS
 from warehouse.archive import load_registry, read_verified, record_document, write_registry
 from warehouse.landing import ensure_schema, load, parse_documents
@@ -37,7 +38,7 @@ def run_bulletin_2019(db):
     from orchestration.assets.feeds import feed_asset_defs
 
     bulletin = [a for a in feed_asset_defs if a.key.path[-1] == "nbs_rd_bulletin"]
-    return materialize(bulletin, partition_key="2019", resources={"warehouse": WarehouseBuild(), "acquisition": Acquisition()},
+    return materialize(bulletin, tags=years_tags([2019]), resources={"warehouse": WarehouseBuild(), "acquisition": Acquisition()},
                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
 
 
@@ -106,7 +107,7 @@ def test_failed_pandera_check_stops_the_dbt_models(data_dir):
     selection = AssetSelection.assets(*bulletin) | AssetSelection.checks_for_assets(*bulletin) \
         | AssetSelection.groups("staging", "intermediate", "marts", "reference")
     result = materialize(
-        [*defs.assets, *defs.asset_checks], selection=selection, partition_key="2019",
+        defs.assets, selection=selection, tags=years_tags([2019]),
         resources=defs.resources,
         instance=DagsterInstance.ephemeral(), raise_on_error=False,
     )

@@ -178,7 +178,7 @@ def test_years_that_are_not_years_are_refused_before_anything_runs(years, tmp_pa
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--years", "2005-2006"], "No such data year: the year-partitioned feeds hold 2010–"),
+    (["--years", "1998-1999,2020"], "No such data year: 1998, 1999; data years run from 2000 to "),
     (["--feed", "nbs_rd_bulletin", "no_such_feed"], f"Unknown feed(s): no_such_feed. Feeds are: {', '.join(FEEDS)}."),
 ])
 def test_a_refresh_asked_for_what_does_not_exist_is_refused_plainly(arguments, message, tmp_path, monkeypatch, capsys):

@@ -19,19 +19,34 @@ def test_definitions_load_every_asset_check_job_and_schedule():
     for mart in MARTS:
         assert AssetKey(["marts", mart]) in keys
     check_names = {k.name for k in graph.asset_check_keys}
-    assert {f"{feed}_matches_schema" for feed in FEEDS} <= check_names
+    for suffix in ("matches_schema", "is_plausible", "is_current", "quarantine_is_empty"):  # evaluated in the assets
+        assert {f"{feed}_{suffix}" for feed in FEEDS} <= check_names
     assert any(name.startswith("unique_combination_cluster_stage_efficiency") for name in check_names)
     assert defs.resolve_job_def("materialize_everything") is not None
     assert defs.resolve_schedule_def("annual_refresh").cron_schedule == "0 6 20 12 *"
 
 
-def test_one_year_feeds_are_partitioned_by_year_and_back_series_are_not():
+def test_the_years_are_data_not_partitions():
+    """One materialization per feed and layer handles every year (BENCHMARKS.md, "Years as data"), and each feed's
+    checks run in the step of the asset they check: no asset is partitioned, no check is a step of its own."""
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    for name, feed in FEEDS.items():
-        partitions = graph.get(AssetKey(["landing", name])).partitions_def
-        assert (partitions is not None) == feed.one_year_per_document, name
+    assert [key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def is not None] == []
+    assert list(defs.asset_checks or ()) == []
+    blocking = {spec.name for assets in defs.assets for spec in getattr(assets, "check_specs", ()) if spec.blocking}
+    assert {f"{feed}_matches_schema" for feed in FEEDS} <= blocking
+
+
+def test_a_years_tag_limits_the_run_and_rejects_what_is_not_a_year():
+    import pytest
+
+    from orchestration.run_settings import YEARS_TAG, run_years, years_tags
+
+    assert run_years(years_tags([2023, 2021, 2021])) == [2021, 2023]
+    assert run_years({}) is None and years_tags(None) == {}
+    with pytest.raises(ValueError, match="innovation/years='2021,twenty'"):
+        run_years({YEARS_TAG: "2021,twenty"})
 
 
 def test_every_dbt_model_is_documented():
@@ -52,25 +67,20 @@ def test_annual_schedule_requests_every_archived_year():
 
     from dagster import build_schedule_context
 
+    from orchestration.run_settings import run_years
     from orchestration.schedules import annual_refresh
 
     context = build_schedule_context(scheduled_execution_time=datetime(2026, 12, 20, 6))
     request = annual_refresh(context)
     assert request.run_key == "annual-2026"
-    assert request.tags["dagster/asset_partition_range_start"] == "2010"
-    assert request.tags["dagster/asset_partition_range_end"] == "2023"
+    assert run_years(request.tags) is None  # every archived year
 
 
 def test_the_private_dagster_names_we_lean_on_are_still_there():
     """orchestration/dagster_api.py holds every Dagster name outside its public API; a Dagster upgrade that
     moves one fails here, not in a run."""
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
     from dagster_dbt import DbtCliResource
 
-    from orchestration import dagster_api
-
-    assert (dagster_api.PARTITION_RANGE_START_TAG, dagster_api.PARTITION_RANGE_END_TAG) == (
-        ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
     assert callable(DbtCliResource._initialize_dbt_core_adapter) and hasattr(DbtCliResource, "_cli_version")
     storage = DagsterInstance.ephemeral().event_log_storage
     assert callable(storage.get_concurrency_run_ids) and callable(storage.free_concurrency_slots_for_run)

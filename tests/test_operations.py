@@ -9,7 +9,7 @@ import logging
 
 import duckdb
 import pytest
-from dagster import DefaultScheduleStatus, DefaultSensorStatus, build_asset_check_context
+from dagster import DefaultScheduleStatus, DefaultSensorStatus
 
 from orchestration import progress
 from orchestration.cli import main
@@ -71,7 +71,9 @@ def event_record(event_type: str, step_key: str) -> logging.LogRecord:
 
 def test_progress_is_plain_lines_when_the_output_is_not_a_terminal():
     stream = io.StringIO()
-    handler = progress.progress_logger.logger_fn(None).handlers[0]
+    from orchestration.loggers import progress_logger
+
+    handler = progress_logger.logger_fn(None).handlers[0]
     with progress.showing(stream=stream) as display:
         display.begin("Refreshing: every feed", 3, {"raw__csy_patent_grants": "raw/csy_patent_grants",
                                                     "dbt_models": "dbt build"})
@@ -103,17 +105,17 @@ def refused_drop(data_dir):
 
 
 def test_a_quarantined_drop_warns_in_the_ui_until_it_is_gone(refused_drop):
-    from orchestration.checks import quarantine_checks
+    from orchestration.checks import quarantine_result
 
-    (check,) = [c for c in quarantine_checks if c.check_specs and next(iter(c.check_specs)).name.startswith("torch_")]
-    result = check(build_asset_check_context())
+    result = quarantine_result(FEEDS["torch_hightech_enterprise"])
     assert not result.passed and result.severity.value == "WARN"
+    assert result.check_name == "torch_hightech_enterprise_quarantine_is_empty"
     assert "2023.xls" in result.metadata["quarantined"].value and "expected an Excel workbook" in \
         result.metadata["quarantined"].value
-    others = [c for c in quarantine_checks if c is not check]
-    assert all(c(build_asset_check_context()).passed for c in others)
+    others = [quarantine_result(feed) for name, feed in FEEDS.items() if name != "torch_hightech_enterprise"]
+    assert others and all(other.passed for other in others)
     inbox.remove_with_sidecar(refused_drop)
-    assert check(build_asset_check_context()).passed
+    assert quarantine_result(FEEDS["torch_hightech_enterprise"]).passed
 
 
 def test_status_says_what_to_do_about_a_quarantined_drop(refused_drop, capsys):

@@ -10,15 +10,21 @@ byte-identical. Content hashes, never timestamps: touching a file changes nothin
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import duckdb
-import yaml
+from typing import TYPE_CHECKING
 
 from core import paths
+
+if TYPE_CHECKING:
+    import duckdb
+
+# duckdb and yaml are imported where they are used: a refresh with nothing to do reads the build record kept
+# beside the published file (remember_published) and answers without them (BENCHMARKS.md, "Start-up").
 
 SCHEMA = "meta"
 TABLE = f"{SCHEMA}.build"
@@ -64,6 +70,8 @@ def recorded(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 def default_vintage() -> str:
     """The vintage rule a build uses unless asked otherwise: the dbt project's `vintage` var."""
+    import yaml
+
     return yaml.safe_load((paths.DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["vintage"]
 
 
@@ -79,14 +87,57 @@ class PublishedState:
     condition: str
     detail: str = ""
     record: dict | None = None
+    remembered: bool = False  # READABLE on the word of the record kept beside it, not opened
 
 
-def inspect_published() -> PublishedState:
+def file_identity(path: Path) -> dict | None:
+    """Inode, size and mtime: enough to tell that a file was replaced (or written) since it was looked at."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return {"inode": st.st_ino, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def remembered_path(path: Path) -> Path:
+    return path.with_name(path.name + ".build.json")
+
+
+def remember_published(record: dict, path: Path) -> None:
+    """Keep the build record of the file just published beside it, with the file's identity. Written after the
+    rename: a crash in between leaves a record whose identity no longer matches, which is then not trusted."""
+    target = remembered_path(path)
+    scratch = target.with_name(target.name + ".tmp")
+    payload = {"identity": file_identity(path), "record": {**record, "published_at": record["published_at"].isoformat()}}
+    scratch.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(scratch, target)
+
+
+def remembered_record(path: Path) -> dict | None:
+    """The build record kept beside the published file, if that file is still the very one it was written for."""
+    try:
+        payload = json.loads(remembered_path(path).read_text(encoding="utf-8"))
+        if payload["identity"] is None or payload["identity"] != file_identity(path):
+            return None
+        record = payload["record"]
+        return {**record, "published_at": datetime.fromisoformat(record["published_at"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def inspect_published(quick: bool = False) -> PublishedState:
     """Open the published file read-only and read its build record and every table's row count, so a truncated
-    file is found here rather than halfway through a refresh."""
+    file is found here rather than halfway through a refresh.
+
+    quick: trust the build record kept beside the file while the file is the one it was written for (same inode,
+    size and mtime) instead of opening it: what a refresh with nothing to do needs, in milliseconds."""
     path = paths.duckdb_path()
     if not path.is_file():
         return PublishedState(path, MISSING)
+    if quick and (record := remembered_record(path)) is not None:
+        return PublishedState(path, READABLE, record=record, remembered=True)
+    import duckdb
+
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             record = recorded(con)
@@ -98,9 +149,9 @@ def inspect_published() -> PublishedState:
     return PublishedState(path, READABLE, record=record)
 
 
-def published() -> dict | None:
+def published(quick: bool = False) -> dict | None:
     """The build record of the published warehouse (None: no readable warehouse, or built before records)."""
-    return inspect_published().record
+    return inspect_published(quick).record
 
 
 def unchanged_since_published(con: duckdb.DuckDBPyConnection, vintage: str) -> bool:

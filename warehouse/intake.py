@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from core import paths
 from core.documents import ProvenanceRecord, RawDocument, sha256_of
 from core.errors import DocumentError
+from scrapers._landing_schema import LAST_DATA_YEAR
 from scrapers._sources.fetch_errors import NotPublished
 from scrapers._sources.http_client import FetchResult, HttpClient
 from scrapers.feeds import Feed
@@ -83,11 +84,14 @@ def _candidate(content: bytes, name: str, **meta) -> RawDocument:
 
 # --- live: feeds with a source online --------------------------------------------------------
 
-def fetch_live(feed: Feed, years: list[int], client: HttpClient, run_id: str, base_url: str | None = None) -> IntakeReport:
+def fetch_live(feed: Feed, years: list[int] | None, client: HttpClient, run_id: str,
+               base_url: str | None = None) -> IntakeReport:
     """Fetch each year's document through the feed's live source (scrapers/<feed>/source.py); hold what is new
-    for the run. A fetch or admission failure raises (a named error)."""
+    for the run. `years`: None for every year the source serves, up to the last data year that can be out.
+    A fetch or admission failure raises (a named error)."""
     report = IntakeReport()
-    wanted = [y for y in years if y >= feed.spec.live["from_data_year"]]
+    first = feed.spec.live["from_data_year"]
+    wanted = [y for y in (years or range(first, LAST_DATA_YEAR + 1)) if y >= first]
     listed = feed.source.listed_urls(client, base_url=base_url) if wanted else {}  # the listing once for all years
     for year in wanted:
         try:

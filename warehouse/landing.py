@@ -1,7 +1,7 @@
 """Landing: archived documents → validated rows → `landing.<feed>` in DuckDB, and `landing.documents`.
 
-Each load is one transaction that replaces the feed's rows for the years it covers (the partition's
-years for year-partitioned feeds, everything for back-series feeds), so running a load twice
+Each load is one transaction that replaces the feed's rows for the years it covers (the run's data years for
+one-year-per-document feeds, everything for back-series feeds), so running a load twice
 changes nothing, and a load that fails validation writes nothing. `landing.documents` is then written
 once for all feeds (`write_documents`): the provenance of every document that has rows in a landing table.
 """
@@ -75,6 +75,7 @@ class ParsedBatch:
     feed: str
     records: list[ProvenanceRecord]
     rows: pd.DataFrame
+    parsed: list[ProvenanceRecord]  # the records that were parsed (the others' rows were landed already)
 
 
 def parse_document(feed: Feed, document: RawDocument, previous_bytes: int | None = None) -> pd.DataFrame:
@@ -99,10 +100,19 @@ def validated(feed: Feed, frames: list[pd.DataFrame], documents: list[str]) -> p
         raise LandingValidationError(feed.name, documents, failure_table(exc, rows)) from None
 
 
-def parse_documents(feed: Feed, records: list[ProvenanceRecord], pending_run: str | None = None) -> ParsedBatch:
-    """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError."""
-    frames = [parse_document(feed, read_verified(record, pending_run=pending_run)) for record in records]
-    return ParsedBatch(feed.name, records, validated(feed, frames, [r.path for r in records]))
+def parse_documents(feed: Feed, records: list[ProvenanceRecord], pending_run: str | None = None,
+                    landed: pd.DataFrame | None = None) -> ParsedBatch:
+    """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError.
+
+    `landed`: rows already in the landing table, by document_sha256; a document whose sha256 is among them is
+    not read or parsed again (the same bytes through the same code give the same rows), its landed rows
+    are validated with the new ones."""
+    have = set(landed["document_sha256"]) if landed is not None and not landed.empty else set()
+    parsed = [record for record in records if record.sha256 not in have]
+    frames = [parse_document(feed, read_verified(record, pending_run=pending_run)) for record in parsed]
+    if have:
+        frames.insert(0, landed[landed["document_sha256"].isin({r.sha256 for r in records})])
+    return ParsedBatch(feed.name, records, validated(feed, frames, [r.path for r in records]), parsed)
 
 
 def failure_table(exc: pandera.errors.SchemaErrors, rows: pd.DataFrame) -> pd.DataFrame:

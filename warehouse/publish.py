@@ -21,11 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import filelock
 
 from core import paths
 from core.failpoints import failpoint
+from warehouse.build_state import file_identity
 
 STAGING_DATABASE = "build.duckdb"  # same stem as paths.DBT_BUILD_LINK: DuckDB names the catalog after the file it resolves
 BASE_FILE = "base.json"  # identity of the published file the staging copy was made from
@@ -43,15 +43,6 @@ class PublishConflict(RuntimeError):
 
 class RunAlreadyBuilding(RuntimeError):
     """Another living process holds this run's lock."""
-
-
-def file_identity(path: Path) -> dict | None:
-    """Inode, size and mtime: enough to tell that a file was replaced since it was copied."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return {"inode": st.st_ino, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
 def _lock(path: Path, *, blocking: bool = True) -> filelock.FileLock:
@@ -148,6 +139,8 @@ class StagedBuild:
         run's new documents there: they enter the archive only with the build that passed with them)."""
         if not self.exists:
             raise FileNotFoundError(f"no staging warehouse for run {self.run_id} at {self.database}")
+        import duckdb  # here: importing it costs a refresh with nothing to do more than all its work
+
         with duckdb.connect(str(self.database)) as con:
             con.execute("CHECKPOINT")  # everything in the file, no WAL left behind
         _fsync(self.database)

@@ -7,20 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, BackfillPolicy, Failure, MetadataValue, Output, TableColumn, TableSchema
+from dagster import AssetExecutionContext, Failure, MetadataValue, Output, TableColumn, TableSchema
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core import paths
 from core.failpoints import failpoint
 from orchestration.dbt_project import dbt_project
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
+from orchestration.run_settings import REBUILD_TAG, VINTAGE_TAG
 from serve.query import result_frame
 from warehouse import build_state, run_summary
-
-# Run tag that makes dbt rebuild even when documents and code are those of the published build.
-REBUILD_TAG = "warehouse/rebuild"
-# Run tag naming the vintage rule of the marts (dbt var `vintage`: earliest or latest); recorded in meta.build.
-VINTAGE_TAG = "warehouse/vintage"
 
 
 def run_vintage(context: AssetExecutionContext) -> str:
@@ -51,8 +47,6 @@ class Translator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=Translator(),
-    # Unpartitioned, but must run once inside a year-range run of the feeds.
-    backfill_policy=BackfillPolicy.single_run(),
     pool=DUCKDB_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseBuild):

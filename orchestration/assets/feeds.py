@@ -6,8 +6,11 @@ raw/<feed>         new documents taken in (inbox drops; live fetches in live mod
 landing/<feed>     the documents parsed, Pandera-validated and loaded into DuckDB `landing.<feed>`
 landing/documents  the provenance of every landed document (`landing.documents`), after every landing table
 
-Feeds whose documents each carry one data year are partitioned by that year; back-series feeds
-(every edition re-publishes many years) are not.
+Each asset handles all of its feed's documents in one materialization (the years are data, not partitions:
+orchestration/run_settings.py); a run may be limited to some data years by a tag. The landing asset parses only
+documents whose sha256 is not landed yet (all of them when the code changed or a rebuild is asked for) and its
+metadata says, per data year, the status, the rows and the documents. Each asset evaluates its feed's checks
+(orchestration/checks.py) on what it wrote.
 """
 
 from collections.abc import Iterator
@@ -18,7 +21,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -28,10 +30,18 @@ from dagster import (
 from core.documents import ProvenanceRecord
 from core.errors import DocumentError
 from core.failpoints import failpoint
-from orchestration.partitions import data_year_partitions
+from orchestration.checks import (
+    freshness_result,
+    landing_check_specs,
+    plausibility_result,
+    quarantine_result,
+    raw_check_specs,
+    schema_result,
+)
 from orchestration.resources import DUCKDB_POOL, Acquisition, WarehouseBuild
+from orchestration.run_settings import REBUILD_TAG, run_years
 from scrapers.feeds import FEEDS, Feed
-from warehouse import run_summary
+from warehouse import build_state, run_summary
 from warehouse.archive import load_registry, read_verified, records_for
 from warehouse.changes import NEW, REVISED
 from warehouse.intake import YEAR_IN_NAME, IntakeReport, fetch_live, receive_inbox
@@ -60,13 +70,12 @@ def landing_key(feed: str) -> AssetKey:
 
 
 def selected_records(context: AssetExecutionContext, feed: Feed) -> tuple[list[ProvenanceRecord], list[int] | None]:
-    """The feed's documents for the run's partition range (all of them when unpartitioned), including those this
-    run took in."""
+    """The feed's documents for the run's data years (every year, and always for a back-series feed), including
+    those this run took in; and those years (None: all)."""
     records = records_for(feed.name, pending_run=context.run.run_id)
-    if not feed.one_year_per_document:
+    years = run_years(context.run.tags) if feed.one_year_per_document else None
+    if years is None:
         return records, None
-    window = context.partition_time_window
-    years = list(range(window.start.year, window.end.year))
     return [r for r in records if r.data_year in years], years
 
 
@@ -74,6 +83,34 @@ def documents_table(records: list[ProvenanceRecord]) -> MetadataValue:
     lines = ["| document | data year | publication | sha256 | bytes |", "|---|---|---|---|---|"]
     lines += [f"| {r.path} | {r.data_year} | {r.publication} | `{r.sha256[:16]}…` | {r.bytes} |" for r in records]
     return MetadataValue.md("\n".join(lines))
+
+
+def years_loaded(con, feed: Feed, outcomes: dict[int, str]) -> dict[int, dict]:
+    """Per data year in landing.<feed>: this run's status for it, its rows and the documents they came from."""
+    landed = con.execute(f"""
+        SELECT l.data_year, count(*) AS rows, list(DISTINCT l.document_path || ' ' || l.document_sha256 ORDER BY 1)
+        FROM landing.{feed.name} l GROUP BY l.data_year ORDER BY l.data_year""").fetchall()
+    loaded = {int(year): {"status": outcomes.get(int(year), "unchanged"), "rows": rows,
+                          "documents": [dict(zip(("path", "sha256"), d.rsplit(" ", 1), strict=True)) for d in documents]}
+              for year, rows, documents in landed}
+    return loaded | {year: {"status": status, "rows": 0, "documents": []}
+                     for year, status in outcomes.items() if year not in loaded}
+
+
+def years_table(loaded: dict[int, dict]) -> MetadataValue:
+    lines = ["| data year | status | rows | documents (sha256) |", "|---|---|---|---|"]
+    lines += [f"| {year} | {y['status']} | {y['rows']} | "
+              + "<br>".join(f"{d['path']} (`{d['sha256'][:12]}…`)" for d in y["documents"]) + " |"
+              for year, y in sorted(loaded.items())]
+    return MetadataValue.md("\n".join(lines))
+
+
+def must_reparse(context: AssetExecutionContext, con) -> bool:
+    """Reparse every document, landed or not: a rebuild was asked for, or the code differs from the code that
+    landed the rows the staging copy holds (a parser or a layout may have changed)."""
+    state = build_state.recorded(con)
+    return (context.run.tags.get(REBUILD_TAG) == "true" or state is None
+            or state["code"] != build_state.code_fingerprint())
 
 
 @contextmanager
@@ -119,7 +156,7 @@ def take_in(feed: Feed, years: list[int] | None, acquisition: Acquisition, run_i
     report = receive_inbox(feed, run_id)
     if acquisition.live and feed.source is not None:
         with acquisition.client() as client:
-            fetched = fetch_live(feed, years or [], client, run_id, acquisition.base_url)
+            fetched = fetch_live(feed, years, client, run_id, acquisition.base_url)
         report.stored += fetched.stored
         report.notes += fetched.notes
     return report
@@ -137,12 +174,10 @@ def refuse_quarantined_drops(run_id: str, feed: Feed, refused: list[DocumentErro
 
 
 def feed_assets(feed: Feed) -> list[AssetsDefinition]:
-    partitioned = dict(partitions_def=data_year_partitions, backfill_policy=BackfillPolicy.single_run()) \
-        if feed.one_year_per_document else {}
     acquired_by = "live-fetch-and-inbox" if feed.source is not None else "inbox"
-    common = dict(owners=[OWNER], **partitioned)
 
-    @asset(key=raw_key(feed.name), group_name="raw", kinds={"file"}, **common,
+    @asset(key=raw_key(feed.name), group_name="raw", kinds={"file"}, owners=[OWNER],
+           check_specs=raw_check_specs(feed, raw_key(feed.name)),
            tags={"feed": feed.name, "layer": "raw", "acquired_by": acquired_by},
            description=f"Archived documents: {feed.title}. New ones arrive by {acquired_by.replace('-', ' ')}; each is gated, "
                        "parsed and validated before it is archived (content-addressed, immutable).")
@@ -164,42 +199,50 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
             "documents": len(records),
             "documents_table": documents_table(records),
             "bytes": sum(r.bytes for r in records),
+            "years_asked": MetadataValue.json(years or "all"),
             "years_without_document": MetadataValue.json(missing),
-        })
+        }, check_results=[freshness_result(feed), quarantine_result(feed)])
 
-    @asset(key=landing_key(feed.name), group_name="landing", deps=[raw_key(feed.name)], kinds={"duckdb"}, **common,
+    @asset(key=landing_key(feed.name), group_name="landing", deps=[raw_key(feed.name)], kinds={"duckdb"},
+           owners=[OWNER], check_specs=landing_check_specs(feed, landing_key(feed.name)),
            description=f"landing.{feed.name}: {feed.title}. Every version of every document, validated by Pandera, "
                        "in the run's staging warehouse.", tags={"feed": feed.name, "layer": "landing"}, pool=DUCKDB_POOL)
     def landing_table(context: AssetExecutionContext, warehouse: WarehouseBuild) -> MaterializeResult:
         records, years = selected_records(context, feed)
-        with refusing_bad_documents(context, feed, years):
-            batch = parse_documents(feed, records, context.run.run_id)  # validated before anything is written
         archived = {r.sha256 for r in records_for(feed.name, pending_run=context.run.run_id)}
         with warehouse.connection(context.run.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
+            # Rows of documents landed before stand in for parsing them again (the load compares and rewrites them).
+            kept = None if must_reparse(context, con) else con.execute(
+                f"SELECT * FROM landing.{feed.name} WHERE document_sha256 IN (SELECT unnest(?))",
+                [[r.sha256 for r in records]]).df()
+            with refusing_bad_documents(context, feed, years):
+                batch = parse_documents(feed, records, context.run.run_id, landed=kept)  # validated before writing
             outcomes = load(con, batch, years, archived)
             failpoint("landing")
             landed = landed_rows(con, feed.name)
+            loaded = years_loaded(con, feed, {o.data_year: o.status for o in outcomes})
         changed_years = {o.data_year for o in outcomes if o.status in (NEW, REVISED)}
         warnings = [w.message for w in plausibility_warnings(feed.name, landed) if w.data_year in changed_years]
         for warning in warnings:
             context.log.warning(warning)
         run_summary.record(context.run.run_id, feed.name, outcomes, warnings=warnings)
-        total = len(landed)
         return MaterializeResult(metadata={
             "rows_written": len(batch.rows),
+            "documents_parsed": len(batch.parsed),
+            "documents_unchanged_not_parsed": len(records) - len(batch.parsed),
             "plausibility_warnings": MetadataValue.json(warnings),
-            "dagster/row_count": total,
-            "years": MetadataValue.json({o.data_year: o.status for o in outcomes}),
+            "dagster/row_count": len(landed),
+            "years": years_table(loaded),
+            "years_json": MetadataValue.json({str(year): y for year, y in sorted(loaded.items())}),
             "documents": documents_table(records),
-            "document_sha256": MetadataValue.json({r.path: r.sha256 for r in records}),
-        })
+        }, check_results=[schema_result(feed, landed), plausibility_result(feed, landed)])
 
     return [raw_documents, landing_table]
 
 
 @asset(key=DOCUMENTS_KEY, group_name="landing", deps=[landing_key(feed) for feed in FEEDS], kinds={"duckdb"},
-       owners=[OWNER], tags={"layer": "landing"}, pool=DUCKDB_POOL, backfill_policy=BackfillPolicy.single_run(),
+       owners=[OWNER], tags={"layer": "landing"}, pool=DUCKDB_POOL,
        description="landing.documents: the provenance of every landed document (feed, publication code, edition, "
                    "data year, where the copy came from, when it was archived, sha256, bytes), one row per version; "
                    "every mart row names its documents' sha256.")
@@ -211,7 +254,7 @@ def landed_documents(context: AssetExecutionContext, warehouse: WarehouseBuild) 
 
 
 @asset(key=KNOWN_JUMPS_KEY, group_name="landing", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "landing"},
-       pool=DUCKDB_POOL, backfill_policy=BackfillPolicy.single_run(),
+       pool=DUCKDB_POOL,
        description="landing.known_jumps: the year-on-year jumps the sources really print, each with why, from the "
                    "feeds' feed.toml; the marts note them beside the figures they touch (the plausibility checks "
                    "do not warn about them).")

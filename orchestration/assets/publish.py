@@ -1,6 +1,6 @@
 """The last step of every refresh: swap the fully built and checked staging warehouse into place."""
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.dbt import dbt_models, run_vintage
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
@@ -19,7 +19,6 @@ PUBLISHED_KEY = AssetKey(["warehouse", "published"])
     owners=["team:data-engineering"],
     tags={"layer": "published"},
     pool=DUCKDB_POOL,
-    backfill_policy=BackfillPolicy.single_run(),
     description="The published warehouse (WAREHOUSE_DUCKDB_PATH): replaced in one atomic rename by the run's "
                 "staging copy, only once every landing table, Pandera check, dbt model and dbt test in the run "
                 "has succeeded. Readers never see a half-built warehouse. Not materialized when the run found "
@@ -29,6 +28,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuil
     build = warehouse.staged(context.run.run_id)
     with warehouse.connection(context.run.run_id) as con:
         build_state.record(con, context.run.run_id, run_vintage(context))
+        record = build_state.recorded(con)
         marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
         mart_rows = {f"rows_marts.{t}": con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in marts}
     try:
@@ -36,6 +36,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuil
         path = build.publish(before_swap=Pending(context.run.run_id).commit)
     except PublishConflict as exc:
         raise Failure(description=str(exc), allow_retries=False) from None
+    build_state.remember_published(record, path)  # lets a refresh with nothing to do answer without opening it
     summary = run_summary.finish(context.run.run_id, run_summary.PUBLISHED)
     build.discard()
     statuses = [o["status"] for o in summary.outcomes]

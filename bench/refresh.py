@@ -104,8 +104,8 @@ def floor_child() -> None:
     from core.paths import DBT_PROJECT_DIR
     from scrapers.feeds import FEEDS
     from warehouse import build_state
-    from warehouse.archive import records_for
-    from warehouse.landing import ensure_schema, landed_rows, load, parse_documents
+    from warehouse.archive import load_registry, records_for
+    from warehouse.landing import ensure_schema, landed_rows, load, parse_documents, write_documents, write_known_jumps
     from warehouse.publish import StagedBuild
 
     figures = {"import_s": time.perf_counter() - start}
@@ -120,6 +120,8 @@ def floor_child() -> None:
                 load(con, parse_documents(feed, records), years)
         for table, feed in FEEDS.items():
             feed.schema.validate(landed_rows(con, table), lazy=True)
+        write_documents(con, load_registry())
+        write_known_jumps(con)
     figures["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
     with build.dbt_target():
@@ -128,7 +130,7 @@ def floor_child() -> None:
     figures["dbt_s"] = time.perf_counter() - start
     start = time.perf_counter()
     with duckdb.connect(str(build.database)) as con:
-        build_state.record(con, build.run_id)
+        build_state.record(con, build.run_id, build_state.default_vintage())
     build.publish()
     build.discard()
     build.release()

@@ -43,6 +43,7 @@ from warehouse.landing import (
     parse_documents,
     write_documents,
     write_known_jumps,
+    write_refusals,
 )
 from warehouse.plausibility import plausibility_warnings
 
@@ -174,10 +175,14 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
         records, years = selected_records(context, feed)
         with refusing_bad_documents(context, feed, years):
             batch = parse_documents(feed, records, context.run.run_id)  # validated before anything is written
+        for refusal in batch.refused:
+            context.log.warning(f"refused: {refusal}")
+        run_summary.record_refusals(context.run.run_id, feed.name, list(batch.refused))
         archived = {r.sha256 for r in records_for(feed.name, pending_run=context.run.run_id)}
         with warehouse.connection(context.run.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
             outcomes = load(con, batch, years, archived)
+            write_refusals(con, batch, years, records)
             failpoint("landing")
             landed = landed_rows(con, feed.name)
         changed_years = {o.data_year for o in outcomes if o.status in (NEW, REVISED)}
@@ -191,8 +196,9 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
             "plausibility_warnings": MetadataValue.json(warnings),
             "dagster/row_count": total,
             "years": MetadataValue.json({o.data_year: o.status for o in outcomes}),
-            "documents": documents_table(records),
-            "document_sha256": MetadataValue.json({r.path: r.sha256 for r in records}),
+            "documents": documents_table(batch.records),
+            "document_sha256": MetadataValue.json({r.path: r.sha256 for r in batch.records}),
+            "documents_refused": MetadataValue.json([str(refusal) for refusal in batch.refused]),
         })
 
     return [raw_documents, landing_table]

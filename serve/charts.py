@@ -209,6 +209,19 @@ TRANSFORMATION_PROXY = ("transformation_stage_efficiency_hitech_industry_proxy",
                         "high-tech industry total profit in t+1\nper yuan of R&D in t (yuan / yuan)")
 
 
+def cluster_panel(ax, wide: pd.DataFrame, colours: dict[str, str], panel_title: str, y_label: str) -> None:
+    """One line per cluster (a column of `wide`, reindexed on every year so a NULL breaks the line instead of
+    bridging it), on a panel styled like every other."""
+    for name in wide.columns:
+        ax.plot(wide.index, wide[name], marker="o", markersize=4, color=colours[name], label=name)
+    ax.set_title(panel_title, fontsize=11, loc="left")
+    ax.set_ylabel(y_label, fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
 def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     """Both stage efficiencies of the four clusters over time; the proxy stands in while the Torch feed is absent."""
     frame = con.execute(f"""
@@ -226,15 +239,8 @@ def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     for ax, (column, reason_column, panel_title, y_label) in zip(axes, (PATENT_STAGE, transformation), strict=True):
         # Reindexed on every year so a NULL (or a year with no row) breaks the line instead of bridging it.
         wide = frame.pivot(index="year", columns="cluster_name_en", values=column).reindex(years)
-        for name in wide.columns:
-            ax.plot(wide.index, wide[name], marker="o", markersize=4, color=colours[name], label=name)
-        ax.set_title(panel_title, fontsize=11, loc="left")
-        ax.set_ylabel(y_label, fontsize=9)
+        cluster_panel(ax, wide, colours, panel_title, y_label)
         ax.set_xlabel("input year t (output measured in t+1)", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
         tables.append(Table(f"{panel_title} (rows: year t)", wide.reset_index().rename_axis(columns=None), 3))
         notes += null_notes(frame, column, reason_column, panel_title)
     if not real_is_loaded:
@@ -420,21 +426,14 @@ def cluster_endowment(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     fig, axes = plt.subplots(1, len(ENDOWMENT_PANELS), figsize=(15, 5.6))
     tables, notes, leaders = [], [], []
     for ax, (column, reason_column, panel_title, y_label, decimals) in zip(axes, ENDOWMENT_PANELS, strict=True):
-        # Reindexed on every year so a NULL breaks the line instead of bridging it.
         wide = frame.pivot(index="year", columns="name", values=column).reindex(years)
+        cluster_panel(ax, wide, colours, panel_title, y_label)
         for name in wide.columns:
-            ax.plot(wide.index, wide[name], marker="o", markersize=4, color=colours[name], label=name)
             known = wide[name].dropna()
             if not known.empty:  # the latest value, printed at the line's end
                 ax.annotate(f"{known.iloc[-1]:,.{decimals}f}", (known.index[-1], known.iloc[-1]), xytext=(5, 0),
                             textcoords="offset points", va="center", fontsize=8, color=colours[name])
-        ax.set_title(panel_title, fontsize=11, loc="left")
-        ax.set_ylabel(y_label, fontsize=9)
         ax.set_xlim(years.start - 0.3, years.stop - 1 + 0.9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
         tables.append(Table(f"{panel_title} (rows: year)", wide.reset_index().rename_axis(columns=None), decimals))
         notes += [short_refusal(note) for note in null_notes(frame, column, reason_column, panel_title)]
         known = frame.dropna(subset=[column])

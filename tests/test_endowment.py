@@ -104,3 +104,42 @@ def test_province_patent_stock_ranks_and_shares(warehouse):
     assert sorted(y2022.valid_invention_patents_rank) == list(range(1, 32))
     # 全国 also counts 香港/澳门/台湾: the provinces hold less than all of it.
     assert y2022.share_of_national_valid_invention_patents_pct.sum() < 100
+
+
+def test_endowment_chart_draws_gaps_and_names_the_refused_document(warehouse, tmp_path):
+    from serve import charts
+
+    chart = charts.cluster_endowment(warehouse, tmp_path)
+    per_head = chart.tables[1].frame.set_index("year")
+    assert per_head.loc[2022].isna().all() and per_head.loc[2019].isna().all()  # gaps, not zeros
+    assert per_head.loc[2023].notna().all()
+    assert any("2022" in note and f"was refused: {OTHER_TABLE}" in note for note in chart.notes)
+    shares = chart.tables[0].frame.set_index("year")
+    assert shares.loc[2023].idxmin() == "Beijing-Tianjin-Hebei"
+    assert "leads in 2023" in chart.description
+
+
+@pytest.mark.parametrize("check", [
+    "industrial_enterprise_rd_never_above_all_rd",
+    "hightech_industry_rd_never_above_industrial_enterprise_rd",
+    "industrial_enterprise_rd_fte_never_above_their_headcount",
+    "industrial_enterprise_rd_fte_never_above_all_rd_fte",
+])
+def test_cross_feed_checks_ran_and_passed(build_record, check):
+    evaluations = [c for c in build_record["checks"] if c["check_name"] == check]
+    assert len(evaluations) == 1 and evaluations[0]["passed"], evaluations
+
+
+def test_cross_feed_parts_within_wholes_in_the_landing_tables(warehouse):
+    """The same comparisons straight on the landing tables, so a dbt test that stopped running is noticed."""
+    over = warehouse.execute("""
+        SELECT count(*) FILTER (WHERE f.rd_expenditure_100m_yuan > r.rd_expenditure_100m_yuan),
+               count(*) FILTER (WHERE p.rd_personnel_fte_person_years > p.rd_personnel_count),
+               count(*) FILTER (WHERE p.rd_personnel_fte_person_years > a.rd_personnel_fte_person_years),
+               count(*)
+        FROM landing.csy_firm_rd_expenditure AS f
+        JOIN landing.csy_rd_expenditure AS r USING (data_year, province_code)
+        JOIN landing.csy_firm_rd_personnel AS p USING (data_year, province_code)
+        JOIN landing.csy_rd_personnel AS a USING (data_year, province_code)
+    """).fetchone()
+    assert over[:3] == (0, 0, 0) and over[3] == 32 * 5  # data 2018, 2020-2023: every region compared

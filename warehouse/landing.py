@@ -26,7 +26,7 @@ from warehouse.gates import check_bytes, check_edition, check_rows
 SCHEMA = "landing"
 DOCUMENTS_TABLE = f"{SCHEMA}.documents"
 # Archived documents a feed's landing refused as another table (core.errors.OtherTable), with the message:
-# written by each feed's landing, read into landing.documents.refused_reason.
+# replaced with the feed's rows by each load, read into landing.documents.refused_reason.
 REFUSALS_TABLE = f"{SCHEMA}.refused_documents"
 # Failure cases shown in an error message; the full list goes to the asset check's metadata.
 MAX_FAILURES_SHOWN = 20
@@ -78,16 +78,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 "(document_sha256 VARCHAR, feed VARCHAR, data_year BIGINT, reason VARCHAR)")
 
 
-def write_refusals(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | None,
-                   records: list[ProvenanceRecord]) -> None:
-    """Replace the feed's refusals for `years` (all its years when None) with the batch's."""
-    scope, params = ("data_year IN (SELECT unnest(?))", [years]) if years is not None else ("true", [])
-    sha256_of = {r.path: r.sha256 for r in records}
-    con.execute(f"DELETE FROM {REFUSALS_TABLE} WHERE feed = ? AND {scope}", [batch.feed, *params])
-    if batch.refused:
-        con.executemany(f"INSERT INTO {REFUSALS_TABLE} VALUES (?, ?, ?, ?)",
-                        [[sha256_of[exc.document], batch.feed, exc.data_year, str(exc)] for exc in batch.refused])
-
 @dataclass(frozen=True)
 class ParsedBatch:
     feed: str
@@ -129,7 +119,7 @@ def parse_documents(feed: Feed, records: list[ProvenanceRecord], pending_run: st
         try:
             frames.append(parse_document(feed, document))
         except OtherTable as exc:
-            exc.data_year = record.data_year  # the run summary files the refusal under this year
+            exc.data_year, exc.document_sha256 = record.data_year, record.sha256  # where the refusal is filed
             refused.append(exc)
             continue
         parsed.append(record)
@@ -166,6 +156,11 @@ def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | 
         con.register("batch_rows", batch.rows)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch_rows")
         con.unregister("batch_rows")
+        # The feed's refusals in the same scope are replaced by the batch's, in the same transaction.
+        con.execute(f"DELETE FROM {REFUSALS_TABLE} WHERE feed = ? AND {scope}", [batch.feed, *params])
+        if batch.refused:
+            con.executemany(f"INSERT INTO {REFUSALS_TABLE} VALUES (?, ?, ?, ?)",
+                            [[exc.document_sha256, batch.feed, exc.data_year, str(exc)] for exc in batch.refused])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

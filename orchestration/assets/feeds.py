@@ -43,7 +43,6 @@ from warehouse.landing import (
     parse_documents,
     write_documents,
     write_known_jumps,
-    write_refusals,
 )
 from warehouse.plausibility import plausibility_warnings
 
@@ -182,7 +181,6 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
         with warehouse.connection(context.run.run_id) as con:  # the run's staging copy, never the published file
             ensure_schema(con)
             outcomes = load(con, batch, years, archived)
-            write_refusals(con, batch, years, records)
             failpoint("landing")
             landed = landed_rows(con, feed.name)
         changed_years = {o.data_year for o in outcomes if o.status in (NEW, REVISED)}

@@ -77,8 +77,7 @@ select
     g.cluster_name_en,
     g.members_count,
     g.industrial_enterprise_rd_share_pct,
-    case when g.industrial_enterprise_rd_share_pct is not null then
-        rank() over (partition by g.data_year order by g.industrial_enterprise_rd_share_pct desc) end
+    {{ rank_where_known('g.industrial_enterprise_rd_share_pct', 'g.data_year') }}
         as industrial_enterprise_rd_share_rank,
     g.members_reporting_industrial_enterprise_rd_share,
     g.industrial_enterprise_rd_100m_yuan,
@@ -90,8 +89,7 @@ select
     g.industrial_enterprise_valid_invention_patents_count,
     g.members_reporting_industrial_enterprise_patents,
     g.industrial_enterprise_valid_invention_patents_per_10k_rd_fte,
-    case when g.industrial_enterprise_valid_invention_patents_per_10k_rd_fte is not null then
-        rank() over (partition by g.data_year order by g.industrial_enterprise_valid_invention_patents_per_10k_rd_fte desc) end
+    {{ rank_where_known('g.industrial_enterprise_valid_invention_patents_per_10k_rd_fte', 'g.data_year') }}
         as industrial_enterprise_valid_invention_patents_per_10k_rd_fte_rank,
     g.members_reporting_industrial_enterprise_patents_per_rd_fte,
     g.enterprises_with_rd_activity_count,
@@ -100,12 +98,10 @@ select
     g.members_reporting_valid_patents,
     g.valid_invention_patents_count * 100.0 / nullif(n.national_valid_invention_patents_count, 0)
         as share_of_national_valid_invention_patents_pct,
-    case when g.valid_invention_patents_count is not null then
-        rank() over (partition by g.data_year order by g.valid_invention_patents_count desc) end
+    {{ rank_where_known('g.valid_invention_patents_count', 'g.data_year') }}
         as share_of_national_valid_invention_patents_rank,
     g.tech_outflow_100m_yuan,
-    case when g.tech_outflow_100m_yuan is not null then
-        rank() over (partition by g.data_year order by g.tech_outflow_100m_yuan desc) end as tech_outflow_rank,
+    {{ rank_where_known('g.tech_outflow_100m_yuan', 'g.data_year') }} as tech_outflow_rank,
     g.members_reporting_tech_outflow,
     case when g.members_reporting_industrial_enterprise_rd_share = 0
         then coalesce(g.rd_gap, 'no member has both its industrial-enterprise R&D and its R&D expenditure this year') end

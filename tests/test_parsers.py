@@ -5,8 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.errors import OtherTable
+from core.errors import DocumentError, OtherTable
 from core.paths import DOCUMENTS_DIR
+from scrapers._tables.region_tables import RegionTable, units_in
 from scrapers.feeds import FEEDS
 from warehouse.archive import load_registry, read_verified, records_for
 
@@ -178,3 +179,18 @@ def test_every_yearbook_document_has_a_spot_value_or_a_reference_cross_check(reg
         f"csy-patent-grants-by-region/{y}.xls" for y in range(2012, 2023)}
     uncovered = {r.path for r in registry if r.path.endswith(".xls")} - referenced - set(SPOT_VALUES.document) - {OTHER_TABLE}
     assert uncovered == set()
+
+
+def test_units_of_people_and_of_sub_columns():
+    """人 is a unit only where it is no 人员 (personnel) or 人年 (person-years); a "#" sub-column naming no unit
+    has its column's (the 2023 edition of table 2-11 states none for the table)."""
+    headers = ["Region", "R&D人员(人)R&DPersonnel(person)", "#女性Female", "R&D人员折合全时当量(人年)Full-timeEquivalent",
+               "#研究人员Researchers"]
+    table = RegionTable("t.xls", "title", 2022, headers, [], [])
+    table.check_unit(1, "人", "headcount")
+    table.check_unit(2, "人", "female headcount")
+    table.check_unit(3, "人年", "FTE")
+    table.check_unit(4, "人年", "researchers' FTE")
+    with pytest.raises(DocumentError, match=r"t.xls: expected FTE in 人; found unit \['人年'\]"):
+        table.check_unit(3, "人", "FTE")
+    assert units_in("单位:人,人年") == ["人年", "人"] and units_in("R&D人员全时当量") == []

@@ -294,7 +294,7 @@ def build_landing(con: duckdb.DuckDBPyConnection, target: str = LANDING_SCHEMA) 
             DATE '2026-01-01' AS archived_on, NULL::VARCHAR AS official_url,
             to_json({{'direction': direction, 'measure': measure}}) AS attributes,
             document_path AS document_key, 'bundled' AS archive, '2026-01-01T00:00:00Z' AS received_at,
-            NULL::JSON AS acquisition, true AS is_synthetic
+            NULL::JSON AS acquisition, NULL::VARCHAR AS refused_reason, true AS is_synthetic
         FROM {s}.synthetic_document""")
     con.execute(f"COMMENT ON TABLE {target}.documents IS '{SYNTHETIC_COMMENT}'")
     # No jump of the made-up figures is a known one.

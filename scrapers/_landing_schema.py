@@ -20,6 +20,9 @@ MAX_INTENSITY_PCT = 10.0  # highest provincial R&D intensity on record is Beijin
 # National R&D expenditure: 33,357 亿元 in 2023, growing ~8-10 % a year. A whole column scaled ×1000
 # (units misread) keeps the national total equal to the sum of provinces; only a bound catches it.
 MAX_NATIONAL_RD_EXPENDITURE_100M_YUAN = 100_000.0
+# National R&D personnel: 7.24 million person-years (人年) in 2023, growing ~7 % a year; a column read in
+# the wrong unit (persons ×10, or a misplaced column of 万元) breaks this bound.
+MAX_NATIONAL_RD_FTE_PERSON_YEARS = 30_000_000.0
 
 # National row vs the sum of the province rows, as (lowest, highest) of (sum − national) / national,
 # per document (and data year): every additive column has a check with one of these bands (intensities
@@ -29,7 +32,10 @@ MAX_NATIONAL_RD_EXPENDITURE_100M_YUAN = 100_000.0
 # percent leaves room for an edition printed coarser, and a big province ×10 still breaks it.
 ROUNDING_BAND = (-0.005, 0.005)
 # Counts the national row only adds up: high-tech enterprises equal the sum of provinces exactly in all
-# 13 editions (data 2010-2023).
+# 13 editions (data 2010-2023); so do the counts of the industrial-enterprise tables (R&D personnel
+# headcount, enterprises with R&D activity or an R&D institution, patents; data 2018-2023) and the
+# high-tech industry's R&D institutions. Full-time equivalents are rounded: ROUNDING_BAND (measured
+# within 0.0014 %).
 EXACT_SUM_BAND = (0.0, 0.0)
 # Patent grants: the national row also counts grants not allocated to a province, so provinces sum below
 # it, never above (measured, data 2010-2023: total 0.3 %–2.9 % below, invention 0.8 %–7.5 %, utility
@@ -39,6 +45,14 @@ PATENT_BAND = (-0.10, 0.0)
 # over 94 edition-years: contract value outflow up to 7.1 % below, inflow 4.0 %–22.1 % below; contract
 # count outflow up to 0.9 % below, inflow 0.3 %–3.3 % below; never above beyond float noise).
 TECH_MARKET_BAND = (-0.25, 0.005)
+
+# Valid (in-force) patents: the national row also counts patents held in 香港, 澳门 and 台湾, whose rows
+# the table prints below the provinces and the parser skips (they are no province). So provinces sum below
+# it, never above: measured, data 2010-2023, total 0.6 %–5.1 % below, invention 1.8 %–10.9 %, utility
+# model 0.3 %–6.1 %, design 0.4 %–1.9 % (the widest gaps in 2010). A band rather than a comparison with
+# provinces + HK/MO/TW: the landing table holds provinces only (the HK/MO/TW rows are not landed), and the
+# band still breaks on a province read ×10 or a national row missing.
+VALID_PATENT_BAND = (-0.15, 0.0)
 
 # One row per region and data year in each document. Versions of a document (a revised copy of the same
 # table) land side by side; which one the marts use is dbt's vintage rule (stg_documents).

@@ -140,19 +140,8 @@ def rd_intensity_ranking(con: duckdb.DuckDBPyConnection, out_dir: Path, year: in
     colours = cluster_colours(con)
 
     fig, ax = plt.subplots(figsize=(9, 10))
-    positions = range(len(frame))
-    bar_colours = [colours.get(name, NON_MEMBER_COLOUR) for name in frame.cluster_name_en]
-    # A NULL intensity gets no bar (its label says NULL), not a bar of zero.
-    ax.barh(positions, frame.rd_intensity_pct.fillna(0), color=bar_colours, height=0.75)
-    for position, value in zip(positions, frame.rd_intensity_pct, strict=True):
-        # White box: the label stays readable where the national line crosses it.
-        ax.text(value + 0.04 if pd.notna(value) else 0.04, position, f"{value:.2f}" if pd.notna(value) else "NULL",
-                va="center", fontsize=8, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
-    ax.set_yticks(list(positions), frame.province_name_en, fontsize=9)
-    ax.invert_yaxis()  # rank 1 at the top
-    ax.set_ylim(len(frame) - 0.4, -0.6)
-    legend = [Patch(color=colour, label=name) for name, colour in colours.items()]
-    legend.append(Patch(color=NON_MEMBER_COLOUR, label="not in a cluster"))
+    legend = ranked_bars(ax, frame.rd_intensity_pct, frame.province_name_en, frame.cluster_name_en, colours,
+                         [f"{v:.2f}" if pd.notna(v) else "NULL" for v in frame.rd_intensity_pct], offset=0.04)
     for pct in national_pct:
         ax.axvline(pct, color=NATIONAL_COLOUR, linestyle="--", linewidth=1.2, zorder=1.5)
         legend.append(Line2D([], [], color=NATIONAL_COLOUR, linestyle="--", label=f"national level ({pct:.2f}%)"))
@@ -184,6 +173,25 @@ def rd_intensity_ranking(con: duckdb.DuckDBPyConnection, out_dir: Path, year: in
     return Chart(title, description, caption, tables, notes, path)
 
 
+def ranked_bars(ax, values: pd.Series, provinces: pd.Series, clusters: pd.Series, colours: dict[str, str],
+                labels: list[str], offset: float) -> list:
+    """Provinces as horizontal bars in the frame's order (rank 1 at the top), coloured by cluster, each labelled;
+    returns the legend handles (clusters and "not in a cluster")."""
+    positions = range(len(values))
+    # A NULL figure gets no bar (its label says NULL), not a bar of zero.
+    ax.barh(positions, values.fillna(0), color=[colours.get(name, NON_MEMBER_COLOUR) for name in clusters], height=0.75)
+    for position, value, label in zip(positions, values, labels, strict=True):
+        # White box: the label stays readable where a reference line crosses it.
+        ax.text(value + offset if pd.notna(value) else offset, position, label, va="center", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    ax.set_yticks(list(positions), provinces, fontsize=9)
+    ax.invert_yaxis()  # rank 1 at the top
+    ax.set_ylim(len(values) - 0.4, -0.6)
+    legend = [Patch(color=colour, label=name) for name, colour in colours.items()]
+    legend.append(Patch(color=NON_MEMBER_COLOUR, label="not in a cluster"))
+    return legend
+
+
 def rd_intensity_document_sql(year: int) -> str:
     return f"""
         SELECT rd_intensity_document_sha256 FROM marts.province_rd_ranking WHERE year = {int(year)}
@@ -199,6 +207,19 @@ TRANSFORMATION_STAGE = ("transformation_stage_efficiency", "transformation_stage
 TRANSFORMATION_PROXY = ("transformation_stage_efficiency_hitech_industry_proxy", "transformation_stage_proxy_null_reason",
                         "Transformation stage, PROXY: high-tech industry profit",
                         "high-tech industry total profit in t+1\nper yuan of R&D in t (yuan / yuan)")
+
+
+def cluster_panel(ax, wide: pd.DataFrame, colours: dict[str, str], panel_title: str, y_label: str) -> None:
+    """One line per cluster (a column of `wide`, reindexed on every year so a NULL breaks the line instead of
+    bridging it), on a panel styled like every other."""
+    for name in wide.columns:
+        ax.plot(wide.index, wide[name], marker="o", markersize=4, color=colours[name], label=name)
+    ax.set_title(panel_title, fontsize=11, loc="left")
+    ax.set_ylabel(y_label, fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
@@ -218,15 +239,8 @@ def stage_efficiency(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
     for ax, (column, reason_column, panel_title, y_label) in zip(axes, (PATENT_STAGE, transformation), strict=True):
         # Reindexed on every year so a NULL (or a year with no row) breaks the line instead of bridging it.
         wide = frame.pivot(index="year", columns="cluster_name_en", values=column).reindex(years)
-        for name in wide.columns:
-            ax.plot(wide.index, wide[name], marker="o", markersize=4, color=colours[name], label=name)
-        ax.set_title(panel_title, fontsize=11, loc="left")
-        ax.set_ylabel(y_label, fontsize=9)
+        cluster_panel(ax, wide, colours, panel_title, y_label)
         ax.set_xlabel("input year t (output measured in t+1)", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
         tables.append(Table(f"{panel_title} (rows: year t)", wide.reset_index().rename_axis(columns=None), 3))
         notes += null_notes(frame, column, reason_column, panel_title)
     if not real_is_loaded:
@@ -369,5 +383,118 @@ TECH_DOCUMENTS_SQL = """
 """
 
 
+# (column, reason column, panel title, axis label, decimals) of the endowment comparison.
+ENDOWMENT_PANELS = (
+    ("industrial_enterprise_rd_share_pct", "industrial_enterprise_rd_null_reason", "Enterprises' share of R&D",
+     "R&D of industrial enterprises above\ndesignated size, % of all R&D", 1),
+    ("industrial_enterprise_valid_invention_patents_per_10k_rd_fte", "industrial_enterprise_patents_null_reason",
+     "Enterprises' invention patents per head", "their valid invention patents per 10,000\nof their R&D personnel (FTE)", 0),
+    ("share_of_national_valid_invention_patents_pct", "valid_patents_null_reason", "Share of the national patent stock",
+     "valid invention patents (all holders),\n% of the national stock", 1),
+)
+
+ENDOWMENT_DOCUMENTS_SQL = """
+    SELECT industrial_enterprise_rd_document_sha256s FROM marts.cluster_endowment
+    UNION SELECT rd_expenditure_document_sha256s FROM marts.cluster_endowment
+    UNION SELECT industrial_enterprise_rd_personnel_document_sha256s FROM marts.cluster_endowment
+    UNION SELECT industrial_enterprise_patents_document_sha256s FROM marts.cluster_endowment
+    UNION SELECT valid_patents_document_sha256s FROM marts.cluster_endowment
+"""
+
+
+def short_refusal(note: str) -> str:
+    """A gap note up to the refused document's name: the message's expected/found part quotes the Chinese title,
+    which the chart's font cannot draw; the report's table and the mart's *_null_reason keep all of it."""
+    if ": expected " not in note:
+        return note
+    return note.split(": expected ", 1)[0] + " (the mart's *_null_reason column and the run summary give the whole message)"
+
+
+def cluster_endowment(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Chart:
+    """The four clusters side by side on the endowment's shares and per-head figure: the trend over the years the
+    industrial-enterprise tables cover, each line ending in its latest value."""
+    frame = con.execute(f"""
+        SELECT e.*, c.cluster_name_en AS name
+        FROM marts.cluster_endowment AS e JOIN ({CLUSTER_NAMES_SQL}) AS c USING (cluster)
+        WHERE e.year >= (SELECT min(year) FROM marts.cluster_endowment WHERE industrial_enterprise_rd_share_pct IS NOT NULL)
+        ORDER BY e.year, name
+    """).df()
+    if frame.empty:
+        raise ValueError("marts.cluster_endowment has no industrial-enterprise R&D share in any year")
+    colours = cluster_colours(con)
+    years = range(int(frame.year.min()), int(frame.year.max()) + 1)
+    fig, axes = plt.subplots(1, len(ENDOWMENT_PANELS), figsize=(15, 5.6))
+    tables, notes, leaders = [], [], []
+    for ax, (column, reason_column, panel_title, y_label, decimals) in zip(axes, ENDOWMENT_PANELS, strict=True):
+        wide = frame.pivot(index="year", columns="name", values=column).reindex(years)
+        cluster_panel(ax, wide, colours, panel_title, y_label)
+        for name in wide.columns:
+            known = wide[name].dropna()
+            if not known.empty:  # the latest value, printed at the line's end
+                ax.annotate(f"{known.iloc[-1]:,.{decimals}f}", (known.index[-1], known.iloc[-1]), xytext=(5, 0),
+                            textcoords="offset points", va="center", fontsize=8, color=colours[name])
+        ax.set_xlim(years.start - 0.3, years.stop - 1 + 0.9)
+        tables.append(Table(f"{panel_title} (rows: year)", wide.reset_index().rename_axis(columns=None), decimals))
+        notes += [short_refusal(note) for note in null_notes(frame, column, reason_column, panel_title)]
+        known = frame.dropna(subset=[column])
+        newest = known[known.year == known.year.max()].sort_values(column, ascending=False).iloc[0]
+        leaders.append(f"{panel_title}: {newest['name']} leads in {newest.year} ({newest[column]:,.{decimals}f}).")
+    axes[0].legend(loc="lower left", fontsize=9, frameon=False)
+    title = "Innovation endowment of the four city clusters: who innovates (ratios of cluster sums)"
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    caption = f"Source: {sources(con, ENDOWMENT_DOCUMENTS_SQL)}. Vintage: {vintage_rule(con)}."
+    path = out_dir / "cluster_endowment.png"
+    _finish(fig, caption, notes, path)
+    description = (
+        "Left: the share of R&D performed by industrial enterprises above designated size. Middle: the valid "
+        "invention patents those enterprises hold per 10,000 of their R&D personnel (full-time equivalent). Right: "
+        "the cluster's share of China's valid domestic invention patents. Lines show the trend, the number at each "
+        f"line's end its latest value; a gap is a NULL. {' '.join(leaders)}"
+    )
+    return Chart(title, description, caption, tables, notes, path)
+
+
+def province_patent_stock(con: duckdb.DuckDBPyConnection, out_dir: Path, year: int | None = None) -> Chart:
+    """31 provinces ranked by valid invention patents in `year` (default: the newest year)."""
+    year = con.execute("SELECT max(year) FROM marts.province_patent_stock").fetchall()[0][0] if year is None else year
+    frame = con.execute("""
+        SELECT s.valid_invention_patents_rank, s.province_name_en, c.cluster_name_en, s.valid_invention_patents_count,
+               s.share_of_national_valid_invention_patents_pct, s.valid_invention_patents_per_10k_rd_fte
+        FROM marts.province_patent_stock AS s
+        LEFT JOIN (SELECT DISTINCT cluster, cluster_name_en FROM reference.cluster_membership) AS c USING (cluster)
+        WHERE s.year = ?
+        ORDER BY s.valid_invention_patents_rank, s.province_name_en
+    """, [year]).df()
+    if frame.empty:
+        raise ValueError(f"marts.province_patent_stock has no row for {year}")
+    colours = cluster_colours(con)
+    fig, ax = plt.subplots(figsize=(9, 10))
+    thousands = frame.valid_invention_patents_count / 1000
+    legend = ranked_bars(ax, thousands, frame.province_name_en, frame.cluster_name_en, colours,
+                         [f"{v:,.0f}k ({s:.1f}%)" for v, s in zip(thousands, frame.share_of_national_valid_invention_patents_pct,
+                                                                   strict=True)], offset=thousands.max() * 0.01)
+    ax.legend(handles=legend, loc="lower right", fontsize=9, frameon=True)
+    ax.set_xlabel("valid domestic invention patents at the year end (thousands; in brackets: % of the national stock)")
+    ax.set_xlim(0, thousands.max() * 1.2)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    title = f"Valid invention patents by province, {year}"
+    ax.set_title(title, fontsize=13, loc="left")
+    documents = f"SELECT valid_patents_document_sha256 FROM marts.province_patent_stock WHERE year = {int(year)}"
+    caption = f"Source: {sources(con, documents)}. The national stock also counts Hong Kong, Macao and Taiwan."
+    path = out_dir / f"province_patent_stock_{year}.png"
+    _finish(fig, caption, [], path)
+    table = frame.rename(columns={"province_name_en": "province", "cluster_name_en": "cluster"})
+    table["cluster"] = table.cluster.fillna("not in a cluster")
+    top = frame.head(5)
+    description = (
+        f"Each bar is a province's stock of valid domestic invention patents at the end of {year}, coloured by city "
+        f"cluster. The top five ({', '.join(top.province_name_en)}) hold "
+        f"{top.share_of_national_valid_invention_patents_pct.sum():.1f}% of the national stock."
+    )
+    return Chart(title, description, caption, [Table(f"Provinces by valid invention patents, {year}", table, 1)], [], path)
+
+
 def draw_all(con: duckdb.DuckDBPyConnection, out_dir: Path, ranking_year: int | None = None) -> list[Chart]:
-    return [rd_intensity_ranking(con, out_dir, ranking_year), stage_efficiency(con, out_dir), tech_net_outflow(con, out_dir)]
+    return [rd_intensity_ranking(con, out_dir, ranking_year), stage_efficiency(con, out_dir), tech_net_outflow(con, out_dir),
+            cluster_endowment(con, out_dir), province_patent_stock(con, out_dir)]

@@ -35,6 +35,8 @@ UNIT_BY_SUFFIX = {
     "_pct": "%",
     "_count": "count",
     "_rank": "rank (1 = highest)",
+    "_person_years": "person-years (人年)",
+    "_per_10k_rd_fte": "per 10,000 R&D personnel (full-time equivalent)",
 }
 UNIT_BY_NAME = {"year": "year"}
 NOT_A_QUANTITY = "—"  # text, flags, lineage

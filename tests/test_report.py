@@ -58,11 +58,16 @@ def mart_names(con) -> list[str]:
     return [n for (n,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()]
 
 
+def newest_patent_stock_year(con) -> int:
+    return con.execute("SELECT max(year) FROM marts.province_patent_stock").fetchone()[0]
+
+
 def test_charts_are_valid_pngs_of_sensible_size(built, con):
     files, _ = built
     newest_year = newest_intensity_year(con)
     assert sorted(p.name for p in files.charts) == sorted([
-        f"rd_intensity_ranking_{newest_year}.png", "cluster_stage_efficiency.png", "cluster_tech_net_outflow.png"])
+        f"rd_intensity_ranking_{newest_year}.png", "cluster_stage_efficiency.png", "cluster_tech_net_outflow.png",
+        "cluster_endowment.png", f"province_patent_stock_{newest_patent_stock_year(con)}.png"])
     for chart in files.charts:
         data = chart.read_bytes()
         width, height = png_size(data)
@@ -211,9 +216,9 @@ def test_guide_example_outputs_match_the_warehouse(con):
 def test_report_asset_materializes_from_the_published_warehouse(built_warehouse):
     assert AssetKey(["warehouse", "published"]) in analyst_charts.asset_deps[analyst_charts.key]
     metadata = analyst_charts(build_asset_context()).metadata
-    assert metadata["charts"].value.count("data:image/png;base64,") == 3
+    assert metadata["charts"].value.count("data:image/png;base64,") == 5
     paths = [v.value for k, v in metadata.items() if k == "report_html" or k.startswith("chart_")]
-    assert len(paths) == 4
+    assert len(paths) == 6
     for path in paths:
         with open(path, "rb") as handle:
             assert handle.read(8) in (PNG_SIGNATURE, b"<!doctyp")

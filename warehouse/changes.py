@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # pandas is imported where rows are compared: a refresh with 
     import pandas as pd
 
 NEW, UNCHANGED, REVISED, FAILED, WITHDRAWN = "new", "unchanged", "revised", "failed", "withdrawn"
+# An archived document that is another table than the feed's (core.errors.OtherTable): nothing of it
+# landed, the rest of the feed did; its data year is a gap the run summary shows with the reason.
+REFUSED = "refused"
 # Provenance columns: they differ between versions by definition, so they are not compared.
 PROVENANCE_COLUMNS = ("feed", "document_path", "document_sha256", "publication_year")
 
@@ -28,7 +31,7 @@ class YearOutcome:
     rows_added: list[dict] = field(default_factory=list)
     rows_removed: list[dict] = field(default_factory=list)
     rows_changed: list[dict] = field(default_factory=list)  # key columns + {column: [old, new]}
-    reason: str | None = None  # why it failed
+    reason: str | None = None  # why it failed or was refused
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.errors
 
 from core.documents import ProvenanceRecord, RawDocument
+from core.errors import OtherTable
 from scrapers._landing_schema import Landing
 from scrapers.feeds import FEEDS, Feed
 from warehouse.archive import read_verified
@@ -24,6 +25,9 @@ from warehouse.gates import check_bytes, check_edition, check_rows
 
 SCHEMA = "landing"
 DOCUMENTS_TABLE = f"{SCHEMA}.documents"
+# Archived documents a feed's landing refused as another table (core.errors.OtherTable), with the message:
+# replaced with the feed's rows by each load, read into landing.documents.refused_reason.
+REFUSALS_TABLE = f"{SCHEMA}.refused_documents"
 # Failure cases shown in an error message; the full list goes to the asset check's metadata.
 MAX_FAILURES_SHOWN = 20
 
@@ -56,6 +60,8 @@ DOCUMENT_COLUMNS = {
     "publication_year": "BIGINT",
     "bytes": "BIGINT", "copied_from": "VARCHAR", "archived_on": "DATE", "official_url": "VARCHAR", "attributes": "JSON",
     "document_key": "VARCHAR", "archive": "VARCHAR", "received_at": "VARCHAR", "acquisition": "JSON",
+    # NULL for a landed document; for an archived one refused as another table, the refusal's message.
+    "refused_reason": "VARCHAR",
 }
 
 
@@ -68,14 +74,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {DOCUMENTS_TABLE} ({columns})")
     for name, kind in DOCUMENT_COLUMNS.items():
         con.execute(f"ALTER TABLE {DOCUMENTS_TABLE} ADD COLUMN IF NOT EXISTS {name} {kind.split()[0]}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {REFUSALS_TABLE} "
+                "(document_sha256 VARCHAR, feed VARCHAR, data_year BIGINT, reason VARCHAR)")
 
 
 @dataclass(frozen=True)
 class ParsedBatch:
     feed: str
-    records: list[ProvenanceRecord]
+    records: list[ProvenanceRecord]  # the documents whose rows these are
     rows: pd.DataFrame
-    parsed: list[ProvenanceRecord]  # the records that were parsed (the others' rows were landed already)
+    parsed: list[ProvenanceRecord]  # the documents read and parsed (the others' rows were landed already)
+    # Archived documents that are another table than the feed's (core.errors.OtherTable): nothing of them lands.
+    refused: tuple[OtherTable, ...] = ()
 
 
 def parse_document(feed: Feed, document: RawDocument, previous_bytes: int | None = None) -> pd.DataFrame:
@@ -104,15 +114,29 @@ def parse_documents(feed: Feed, records: list[ProvenanceRecord], pending_run: st
                     landed: pd.DataFrame | None = None) -> ParsedBatch:
     """Verify, gate, parse and validate documents; raises DocumentError (GateError) or LandingValidationError.
 
+    A document that is another table (OtherTable) is set aside in the batch's `refused`, not raised: it is
+    a gap in the feed, not a bad version of its table.
     `landed`: rows already in the landing table, by document_sha256; a document whose sha256 is among them is
     not read or parsed again (the same bytes through the same code give the same rows), its landed rows
     are validated with the new ones."""
     have = set(landed["document_sha256"]) if landed is not None and not landed.empty else set()
-    parsed = [record for record in records if record.sha256 not in have]
-    frames = [parse_document(feed, read_verified(record, pending_run=pending_run)) for record in parsed]
-    if have:
-        frames.insert(0, landed[landed["document_sha256"].isin({r.sha256 for r in records})])
-    return ParsedBatch(feed.name, records, validated(feed, frames, [r.path for r in records]), parsed)
+    frames, parsed, refused = [], [], []
+    for record in records:
+        if record.sha256 in have:
+            continue
+        document = read_verified(record, pending_run=pending_run)
+        try:
+            frames.append(parse_document(feed, document))
+        except OtherTable as exc:
+            exc.data_year, exc.document_sha256 = record.data_year, record.sha256  # where the refusal is filed
+            refused.append(exc)
+            continue
+        parsed.append(record)
+    kept = [record for record in records if record.sha256 in have]
+    if kept:
+        frames.insert(0, landed[landed["document_sha256"].isin({r.sha256 for r in kept})])
+    rows_of = kept + parsed
+    return ParsedBatch(feed.name, rows_of, validated(feed, frames, [r.path for r in rows_of]), parsed, tuple(refused))
 
 
 def failure_table(exc: pandera.errors.SchemaErrors, rows: pd.DataFrame) -> pd.DataFrame:
@@ -145,6 +169,11 @@ def load(con: duckdb.DuckDBPyConnection, batch: ParsedBatch, years: list[int] | 
         con.register("batch_rows", batch.rows)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch_rows")
         con.unregister("batch_rows")
+        # The feed's refusals in the same scope are replaced by the batch's, in the same transaction.
+        con.execute(f"DELETE FROM {REFUSALS_TABLE} WHERE feed = ? AND {scope}", [batch.feed, *params])
+        if batch.refused:
+            con.executemany(f"INSERT INTO {REFUSALS_TABLE} VALUES (?, ?, ?, ?)",
+                            [[exc.document_sha256, batch.feed, exc.data_year, str(exc)] for exc in batch.refused])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -168,11 +197,14 @@ def write_known_jumps(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def write_documents(con: duckdb.DuckDBPyConnection, records: list[ProvenanceRecord]) -> int:
-    """Rewrite landing.documents: one row for every document with rows in a landing table, from `records` (every
+    """Rewrite landing.documents: one row for every document with rows in a landing table or refused as another
+    table (refused_reason says why), from `records` (every
     archived document, this run's included); a landed document no record names (withdrawn since, in a feed
     this run did not reload) keeps its row until its rows go. Returns the number of documents."""
-    landed = " UNION ".join(f"SELECT DISTINCT document_sha256 FROM {SCHEMA}.{table}" for table in FEEDS)
+    landed = " UNION ".join([*(f"SELECT DISTINCT document_sha256 FROM {SCHEMA}.{table}" for table in FEEDS),
+                             f"SELECT document_sha256 FROM {REFUSALS_TABLE}"])
     known = {r.sha256: r for r in records}
+    refused = dict(con.execute(f"SELECT document_sha256, reason FROM {REFUSALS_TABLE}").fetchall())
     names = ", ".join(DOCUMENT_COLUMNS)
     marks = ", ".join("?::JSON" if kind == "JSON" else "?" for kind in DOCUMENT_COLUMNS.values())
     con.execute("BEGIN TRANSACTION")
@@ -182,7 +214,7 @@ def write_documents(con: duckdb.DuckDBPyConnection, records: list[ProvenanceReco
         fresh = [known[sha] for sha in shas if sha in known]
         if fresh:
             con.executemany(f"INSERT OR REPLACE INTO {DOCUMENTS_TABLE} ({names}) VALUES ({marks})",
-                            [_document_row(r) for r in fresh])
+                            [_document_row(r, refused.get(r.sha256)) for r in fresh])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -212,10 +244,11 @@ def value_columns(model: type[Landing]) -> list[str]:
             if str(column.dtype) in ("float64", "int64", "Int64") and not name.endswith("_year")]
 
 
-def _document_row(record: ProvenanceRecord) -> list:
+def _document_row(record: ProvenanceRecord, refused_reason: str | None) -> list:
     fields = asdict(record) | {"document_sha256": record.sha256, "document_path": record.path,
                                "publication_code": FEEDS[record.feed].spec.publication.code,
-                               "document_key": record.document_key, "received_at": record.received_order}
+                               "document_key": record.document_key, "received_at": record.received_order,
+                               "refused_reason": refused_reason}
     return [json.dumps(fields[name], ensure_ascii=False) if kind == "JSON" else fields[name]
             for name, kind in DOCUMENT_COLUMNS.items()]
 

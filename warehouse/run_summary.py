@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import paths
-from warehouse.changes import FAILED, REVISED, YearOutcome
+from warehouse.changes import FAILED, REFUSED, REVISED, YearOutcome
 from warehouse.publish import StagedBuild
 
 PUBLISHED, NOT_PUBLISHED = "published", "not published: the published warehouse is unchanged"
@@ -43,6 +43,12 @@ def record(run_id: str, feed: str, outcomes: list[YearOutcome] = (), notes: list
     existing["notes"] = existing.get("notes", []) + list(notes)
     existing["warnings"] = existing.get("warnings", []) + list(warnings)
     part.write_text(json.dumps(existing, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def record_refusals(run_id: str, feed: str, refused: list) -> None:
+    """Documents set aside as another table (core.errors.OtherTable), each under its data year."""
+    record(run_id, feed, [YearOutcome(feed, exc.data_year, REFUSED, reason=f"unexpected_document: {exc}")
+                          for exc in refused])
 
 
 def record_failure(run_id: str, feed: str, reason: str, years: list[int] | None = None) -> None:
@@ -129,7 +135,7 @@ def render(data: dict) -> str:
         lines.append(data["detail"])
     lines += [f"Note: {note}" for note in data.get("notes", [])]
     lines.append("")
-    changes, failures, warnings = [], [], []
+    changes, failures, refusals, warnings = [], [], [], []
     for feed, part in sorted(data["feeds"].items()):
         warnings += [f"  {warning}" for warning in part.get("warnings", [])]
         by_status: dict[str, list] = {}
@@ -138,6 +144,8 @@ def render(data: dict) -> str:
             year = o["data_year"] if o["data_year"] is not None else "all years"
             if o["status"] == FAILED:
                 failures.append(f"  {feed} {year}: {o['reason']}")
+            if o["status"] == REFUSED:
+                refusals.append(f"  {feed} {year}: {o['reason']}")
             if o["status"] == REVISED:
                 lines_of_year = [f"{_key(r)}: {_changed(r)}" for r in o["rows_changed"]]
                 lines_of_year += [f"{_key(r)}: added" for r in o["rows_added"]]
@@ -154,6 +162,9 @@ def render(data: dict) -> str:
     if warnings:
         lines += ["", f"Warnings ({len(warnings)}): figures that pass every check but look odd; check them against the "
                       "document", *warnings]
+    if refusals:
+        lines += ["", "Refused documents (another table than the feed's; nothing of them landed, their years are gaps):",
+                  *refusals]
     if failures:
         lines += ["", "Failures:", *failures]
     return "\n".join(lines) + "\n"

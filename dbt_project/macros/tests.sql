@@ -36,3 +36,10 @@ where indicator = '{{ indicator }}'
 group by data_year, province_code, province
 having max(value) - min(value) > {{ half_unit_of_last_printed_decimal }} + 1e-9
 {% endtest %}
+
+{#- Cross-feed: a part is never above its whole where both are printed (industrial-enterprise R&D within
+    all R&D; full-time equivalent within the headcount). One row per offending row. -#}
+{% test not_above(model, column_name, whole) %}
+select * from {{ model }}
+where {{ column_name }} > {{ whole }}
+{% endtest %}

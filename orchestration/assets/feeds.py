@@ -218,6 +218,9 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
                 [[r.sha256 for r in records]]).df()
             with refusing_bad_documents(context, feed, years):
                 batch = parse_documents(feed, records, context.run.run_id, landed=kept)  # validated before writing
+            for refusal in batch.refused:
+                context.log.warning(f"refused: {refusal}")
+            run_summary.record_refusals(context.run.run_id, feed.name, list(batch.refused))
             outcomes = load(con, batch, years, archived)
             failpoint("landing")
             landed = landed_rows(con, feed.name)
@@ -230,12 +233,13 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
         return MaterializeResult(metadata={
             "rows_written": len(batch.rows),
             "documents_parsed": len(batch.parsed),
-            "documents_unchanged_not_parsed": len(records) - len(batch.parsed),
+            "documents_unchanged_not_parsed": len(records) - len(batch.parsed) - len(batch.refused),
             "plausibility_warnings": MetadataValue.json(warnings),
             "dagster/row_count": len(landed),
             "years": years_table(loaded),
             "years_json": MetadataValue.json({str(year): y for year, y in sorted(loaded.items())}),
-            "documents": documents_table(records),
+            "documents": documents_table(batch.records),
+            "documents_refused": MetadataValue.json([str(refusal) for refusal in batch.refused]),
         }, check_results=[schema_result(feed, landed), plausibility_result(feed, landed)])
 
     return [raw_documents, landing_table]

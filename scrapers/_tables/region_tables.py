@@ -20,7 +20,11 @@ from scrapers._tables.regions import NATIONAL_CODE, Region, rules, squash
 
 # Cells that publications print for "no figure" (not reported, not applicable).
 NOT_AVAILABLE = frozenset({"", "—", "-", "－", "…", "...", "——", "x", "X"})
-UNIT_TOKENS = ("亿元", "万元", "千元", "%", "件", "项", "个")
+# Units a header or the table's "单位：" statement may name, each with the pattern that finds it. 人 (persons)
+# is also the first character of 人员 (personnel) and 人年 (person-years), which headers print without
+# meaning a unit: only a 人 followed by neither counts.
+UNIT_PATTERNS = {unit: re.compile(re.escape(unit)) for unit in ("亿元", "万元", "千元", "%", "件", "项", "个", "人年")}
+UNIT_PATTERNS["人"] = re.compile(r"人(?![员年])")
 YEAR_IN_HEADER = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\.0)?(?!\d)")
 MIN_PROVINCES = 31  # a regional table lists all 31 provinces; fewer means a truncated or other table
 # How every real document prints a figure in a text cell: digits, an optional minus sign and decimal
@@ -77,9 +81,17 @@ class RegionTable:
             self.check_unit(j, unit, "yearly values")
         return years
 
+    def own_units(self, j: int) -> list[str]:
+        """Units column j's header names; a "#" sub-column ("#发明专利", "of which") naming none has the
+        units of the column it belongs to, the nearest one to its left that is not itself a sub-column."""
+        own = units_in(self.headers[j])
+        if not own and self.headers[j].startswith("#"):
+            parent = next((k for k in range(j - 1, 0, -1) if not self.headers[k].startswith("#")), None)
+            return units_in(self.headers[parent]) if parent is not None else []
+        return own
+
     def check_unit(self, j: int, unit: str, what: str) -> None:
-        own = [u for u in UNIT_TOKENS if u in self.headers[j]]
-        found = own or self.table_units
+        found = self.own_units(j) or self.table_units
         if unit not in found:
             raise DocumentError(self.document, f"{what} in {unit}", f"unit {found or 'not stated'} (header {self.headers[j]!r})")
 
@@ -106,6 +118,10 @@ class RegionTable:
     def value(self, row: RegionRow, j: int, printed_decimals: int | None = None) -> float | None:
         cell = row.cells[j] if j < len(row.cells) else ""
         return parse_number(cell, self.document, row.region.name, self.headers[j], printed_decimals)
+
+
+def units_in(text: str) -> list[str]:
+    return [unit for unit, pattern in UNIT_PATTERNS.items() if pattern.search(text)]
 
 
 def parse_number(cell: object, document: str, region: str, header: str, printed_decimals: int | None = None) -> float | None:
@@ -164,7 +180,7 @@ def read_region_table(grid: Grid, layout: Layout, document: str, context: str = 
         raise DocumentError(document, f"a table titled like /{layout.title_pattern}/", f"heading text {block_text[:160]!r}")
     title_year = int(title.group("year")) if "year" in title.groupdict() and title.group("year") else None
     unit_statement = re.search(r"单位:([^()]{0,12})", block_text)
-    table_units = [u for u in UNIT_TOKENS if unit_statement and u in unit_statement.group(1)]
+    table_units = units_in(unit_statement.group(1)) if unit_statement else []
     rows = _region_rows(grid[first:], label_col, document)
     return RegionTable(document, title.group(0), title_year, headers, table_units, rows)
 
@@ -184,7 +200,7 @@ def _region_rows(grid: Grid, label_col: int, document: str) -> list[RegionRow]:
         label = squash(row[label_col]) if label_col < len(row) else ""
         if not label:
             continue
-        if r.is_footnote(label):
+        if r.ends_table(label):
             break
         try:
             region = r.classify(label)

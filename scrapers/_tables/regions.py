@@ -37,6 +37,7 @@ class RegionRules:
     national_labels: frozenset[str]
     skipped_labels: frozenset[str]
     footnote_prefixes: tuple[str, ...]
+    continuation_suffixes: tuple[str, ...]
     label_aliases: dict[str, str]
 
     def is_region_row_start(self, label: str) -> bool:
@@ -45,8 +46,9 @@ class RegionRules:
     def canonical(self, label: str) -> str:
         return self.label_aliases.get(label, label)
 
-    def is_footnote(self, label: str) -> bool:
-        return label.startswith(self.footnote_prefixes)
+    def ends_table(self, label: str) -> bool:
+        """A footnote, or the title of a continuation block stacked below the table."""
+        return label.startswith(self.footnote_prefixes) or label.endswith(self.continuation_suffixes)
 
     def classify(self, label: str) -> Region | None:
         """The region a label names, None for a row skipped on purpose; KeyError if unknown."""
@@ -70,6 +72,7 @@ def rules() -> RegionRules:
         national_labels=frozenset(data["national_labels"]),
         skipped_labels=frozenset(data["skipped_labels"]),
         footnote_prefixes=tuple(data["footnote_prefixes"]),
+        continuation_suffixes=tuple(data["continuation_suffixes"]),
         label_aliases=dict(data["label_aliases"]),
     )
 

@@ -16,7 +16,7 @@ from msoffcrypto.exceptions import DecryptionError, FileFormatError, InvalidKeyE
 from olefile.olefile import OleFileError
 
 from core.documents import RawDocument
-from core.errors import DocumentError
+from core.errors import DocumentError, OtherTable
 from core.feed import Layout
 from scrapers._tables.region_tables import Grid, RegionTable, check_year, read_region_table
 from scrapers._tables.regions import squash
@@ -170,10 +170,25 @@ def read_xls_region_table(doc: RawDocument, layout: Layout) -> RegionTable:
     ]
     if len(titled) != 1:
         names = [s.name for s in book.sheets()]
-        raise DocumentError(doc.name, f"one sheet titled like /{layout.title_pattern}/", f"{len(titled)} among sheets {names}")
+        expected = f"one sheet titled like /{layout.title_pattern}/"
+        if not titled:
+            raise OtherTable(doc.name, expected, f"0 among sheets {names}; the workbook is headed {headings(book)}")
+        raise DocumentError(doc.name, expected, f"{len(titled)} among sheets {names}")
     table = read_region_table(sheet_grid(titled[0]), layout, doc.name)
     check_year(table, doc.record.data_year)
     return table
+
+
+def headings(book: xlrd.Book, lines: int = 2) -> str:
+    """The first lines of text of each sheet: what a workbook that is not the expected table says it is."""
+    found = []
+    for sheet in book.sheets():
+        if sheet.nrows < 2:  # a one-cell sheet such as the archive's link page
+            continue
+        text = [squash(row[0]) for row in sheet_grid(sheet)[:12] if row and squash(row[0])]
+        if text:
+            found.append(" / ".join(repr(t) for t in text[:lines]))
+    return "; ".join(found) or "with no text"
 
 
 def read_one_year_columns(doc: RawDocument, layout: Layout) -> pd.DataFrame:

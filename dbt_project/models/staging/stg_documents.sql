@@ -13,6 +13,7 @@ select
     copied_from,
     official_url,
     received_at,
+    refused_reason,
     row_number() over (partition by document_key order by received_at, document_sha256) as version_number,
     count(*) over (partition by document_key) as versions_count,
     row_number() over (partition by document_key order by {{ version_order() }}) = 1 as is_selected_version

@@ -43,6 +43,17 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+def spark_dbt_command(work: Path, variables: dict, master: str = LOCAL_MASTER,
+                      arguments: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
+    """`dbt build --target spark` with Spark's files under `work` (bench/spark_scale.py runs it too)."""
+    (work / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DBT_SPARK_WORKDIR": str(work), "DBT_SPARK_MASTER": master, "SPARK_LOCAL_IP": "127.0.0.1"}
+    command = [dbt_executable(), "build", "--target", TARGET, "--project-dir", str(paths.DBT_PROJECT_DIR),
+               "--profiles-dir", str(paths.DBT_PROJECT_DIR), "--target-path", str(work / "target"),
+               "--log-path", str(work / "logs"), "--vars", json.dumps(variables), *arguments]
+    return command, env
+
+
 def build_marts_on_spark(warehouse: Path, out: Path, *, master: str = LOCAL_MASTER, vintage: str = "earliest",
                          work: Path | None = None) -> SparkBuild:
     """Build and test every model on Spark from `warehouse`'s landing tables; write each mart to `out/<mart>`."""
@@ -53,12 +64,8 @@ def build_marts_on_spark(warehouse: Path, out: Path, *, master: str = LOCAL_MAST
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             write_landing_parquet(con, work / "landing")
-        (work / "tmp").mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "DBT_SPARK_WORKDIR": str(work), "DBT_SPARK_MASTER": master, "SPARK_LOCAL_IP": "127.0.0.1"}
         variables = {"vintage": vintage, "landing_parquet": str(work / "landing"), "marts_out": str(out)}
-        command = [dbt_executable(), "build", "--target", TARGET, "--project-dir", str(paths.DBT_PROJECT_DIR),
-                   "--profiles-dir", str(paths.DBT_PROJECT_DIR), "--target-path", str(work / "target"),
-                   "--log-path", str(work / "logs"), "--vars", json.dumps(variables)]
+        command, env = spark_dbt_command(work, variables, master)
         finished = subprocess.run(command, cwd=paths.DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
                                   check=False)
         results = run_results(work / "target" / "run_results.json")

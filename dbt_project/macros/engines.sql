@@ -19,7 +19,7 @@
     `landing_parquet` var (warehouse/landing_export.py writes them): register each `landing` source as an
     external table over its files, before any model reads it. DuckDB reads them in its own file. -#}
 {% macro register_landing_parquet() -%}
-    {%- if execute and target.type == 'spark' -%}
+    {%- if execute and target.type in ('spark', 'databricks') -%}
         {%- set folder = var('landing_parquet', '') -%}
         {%- if not folder -%}
             {{ exceptions.raise_compiler_error("the spark target reads the landing tables as Parquet: set the var landing_parquet to their folder") }}
@@ -54,15 +54,15 @@
     {{ return(sql) }}
 {% endmacro %}
 
-{#- `innovation marts --engine spark --out DIR`: once every node has built and passed, Spark writes each mart as
-    Parquet to `<marts_out>/<mart>` (a local folder, or a cluster's shared storage: hdfs://, s3a://). -#}
+{#- `innovation marts --engine spark --out DIR`: once every node has built and passed, Spark writes each mart it
+    built as Parquet to `<marts_out>/<mart>` (a local folder, or a cluster's shared storage: hdfs://, s3a://). -#}
 {% macro write_marts_parquet() -%}
-    {%- if execute and target.type == 'spark' and var('marts_out', '') -%}
+    {%- if execute and target.type in ('spark', 'databricks') and var('marts_out', '') -%}
         {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list -%}
         {%- if not failed -%}
-            {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.fqn[1] == 'marts' -%}
-                {%- do run_query("insert overwrite directory '" ~ var('marts_out') ~ '/' ~ node.name ~ "' using parquet "
-                                 ~ 'select * from ' ~ node.schema ~ '.' ~ node.alias) -%}
+            {%- for result in results if result.node.resource_type == 'model' and result.node.fqn[1] == 'marts' -%}
+                {%- do run_query("insert overwrite directory '" ~ var('marts_out') ~ '/' ~ result.node.name
+                                 ~ "' using parquet select * from " ~ result.node.schema ~ '.' ~ result.node.alias) -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endif -%}

@@ -7,8 +7,8 @@ the SYNTHETIC city panel (bench/synthetic_panel.py, reused from bench/out/ while
 province-grain landing tables in DuckDB, as bench/scale.py does; then the four marts and their parents (tests
 excluded) built by `dbt build` on DuckDB, and — after writing the landing tables as Parquet — by
 `dbt build --target spark`, each as a subprocess; the Spark marts are checked against DuckDB's
-(bench/mart_comparison.py). Prints wall seconds and the peak resident memory of each dbt process tree (for Spark,
-the JVM it starts), sampled from /proc.
+(bench/mart_comparison.py); and Spark's fixed cost, the same call selecting no node. Prints wall
+seconds and the peak resident memory of each dbt process tree (for Spark, the JVM it starts), sampled from /proc.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 import duckdb
 
 from bench.mart_comparison import differences
-from bench.scale import DBT_PROJECT, DBT_TARGET_DIR, MARTS, dbt_command, prepared_panel
+from bench.scale import DBT_NOTHING, DBT_PROJECT, DBT_TARGET_DIR, MARTS, dbt_command, prepared_panel
 from bench.synthetic_panel import LANDING_SCHEMA, build_landing, size_label
 from bench.timing import OUT_DIR
 from core.paths import DBT_PROJECT_DIR
@@ -102,6 +102,10 @@ def one_size(target_rows: int, master: str) -> dict:
     command, env = spark_dbt_command(work, variables, master,
                                      ("--exclude-resource-type", "test", "--select", *DBT_PROJECT.select))
     figures["spark_s"], figures["spark_peak_mb"] = timed(command, env)
+    # Spark's fixed cost: the same call selecting no node (dbt, the JVM, the metastore, registering the landing
+    # Parquet in on-run-start), which no panel size changes.
+    command, env = spark_dbt_command(work, variables, master, ("--select", *DBT_NOTHING.select))
+    figures["spark_fixed_s"] = timed(command, env)[0]
 
     problems = []
     with duckdb.connect(str(path), read_only=True) as con:
@@ -122,12 +126,13 @@ def main() -> None:
     parser.add_argument("--master", default=LOCAL_MASTER)
     args = parser.parse_args()
     print("| city rows | landing rows | dbt on DuckDB: s | peak MB | landing → Parquet: s | dbt on Spark "
-          f"({args.master}): s | peak MB | differences |")
-    print("|---|---|---|---|---|---|---|---|")
+          f"({args.master}): s | peak MB | Spark, no node selected: s | differences |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         f = one_size(int(size), args.master)
         print(f"| {f['city_rows']:,} | {f['landing_rows']:,} | {f['duckdb_s']:.1f} | {f['duckdb_peak_mb']:,.0f} | "
-              f"{f['parquet_s']:.1f} | {f['spark_s']:.1f} | {f['spark_peak_mb']:,.0f} | {f['differences']} |", flush=True)
+              f"{f['parquet_s']:.1f} | {f['spark_s']:.1f} | {f['spark_peak_mb']:,.0f} | {f['spark_fixed_s']:.1f} | "
+              f"{f['differences']} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -346,6 +346,39 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def marts_command(args: argparse.Namespace) -> int:
+    if args.engine == "duckdb":  # the published build's marts, as they are
+        from serve.export import mart_tables
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        with connect_published() as con:
+            marts = mart_tables(con)
+            for mart in marts:
+                (args.out / mart).mkdir(exist_ok=True)
+                target = str(args.out / mart / "data.parquet").replace("'", "''")
+                con.execute(f"COPY marts.\"{mart}\" TO '{target}' (FORMAT parquet)")
+        print(f"Wrote {len(marts)} marts of the published warehouse as Parquet under {args.out}/<mart>")
+        return 0
+    from orchestration.spark import SparkBuildFailed, build_marts_on_spark
+
+    published = paths.duckdb_path()
+    with connect_published() as con:  # says so plainly when there is no published warehouse, or it is unreadable
+        state = build_state.recorded(con) or {}
+    vintage = args.vintage or state.get("vintage") or build_state.default_vintage()
+    started = time.monotonic()
+    try:
+        build = build_marts_on_spark(published, args.out, master=args.master, vintage=vintage)
+    except SparkBuildFailed as failed:
+        print(failed, file=sys.stderr)
+        return FAILURE_EXIT
+    tested = sum(n for key, n in build.results.items() if key.startswith("test "))
+    print(f"Built {len(build.marts)} marts on Spark ({args.master}, vintage {vintage}) from {published}, "
+          f"{tested} dbt tests run there; each mart is Parquet under {args.out}/<mart>:")
+    print("\n".join(f"  {args.out / mart}" for mart in build.marts))
+    print(f"Spark build took {time.monotonic() - started:.0f} s.", file=sys.stderr)
+    return 0
+
+
 def stages_command(args: argparse.Namespace) -> int:
     from serve.query import connect_published
     from serve.stages import stage_efficiency_tables
@@ -496,6 +529,23 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="DIR",
                         help="folder to write into (default: exports/ beside the warehouse file)")
     export.set_defaults(run=export_command)
+
+    marts = add_command(
+        commands, "marts", "Build every mart on an engine (Spark) and write each as Parquet.",
+        "Build every mart from the published warehouse's landing data with the same dbt models on another engine, "
+        "run every dbt test there, and write each mart as Parquet under DIR/<mart>. --engine spark runs Apache Spark "
+        "in this process (local mode, or the cluster --master names; needs Java and the project's `spark` extra); "
+        "--engine duckdb writes the published warehouse's own marts. The published warehouse is only read.",
+        ["innovation marts --engine spark --out /tmp/marts-spark",
+         "innovation marts --engine spark --out /tmp/marts-spark --master spark://head:7077"])
+    marts.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                       help="the engine that builds them (default: duckdb, the published build)")
+    marts.add_argument("--out", type=Path, metavar="DIR", required=True, help="folder to write DIR/<mart> into")
+    marts.add_argument("--master", default="local[2]", metavar="URL",
+                       help="Spark master: local[N] (default local[2]), spark://host:7077, yarn, k8s://...")
+    marts.add_argument("--vintage", choices=["earliest", "latest"],
+                       help="which publication's figure the marts use (default: the published build's rule)")
+    marts.set_defaults(run=marts_command)
 
     stages = add_command(
         commands, "stages", "Print the cluster stage efficiencies, the study's core output.",

@@ -28,6 +28,7 @@ OPTIONS = {
     "archive": ["list", "withdraw", "add"],
     "query": ["SQL", "--csv", "--limit"],
     "export": ["--guide", "--out"],
+    "marts": ["--engine", "--out", "--master", "--vintage"],
     "stages": [],
     "report": ["--out", "--year"],
 }

@@ -44,6 +44,6 @@ select
         when count(tech_outflow_100m_yuan) = 0 or count(tech_inflow_100m_yuan) = 0
             then 'no technology-market value archived for this year (yearbook back series skip some years)'
     end as tech_market_null_reason,
-    {{ dbt.listagg("distinct rd_expenditure_document_sha256", "','") }} as rd_expenditure_document_sha256s
+    {{ sorted_list("rd_expenditure_document_sha256") }} as rd_expenditure_document_sha256s
 from members
 group by data_year, cluster, cluster_name_en

@@ -9,11 +9,11 @@ with profit_jumps as (
     select
         m.cluster,
         j.data_year - 1 as year,
-        {{ dbt.listagg(
+        {{ sorted_list(
             "j.province || ' ' || " ~ dbt.cast("j.data_year", dbt.type_string()) ~ " || ' high-tech industry profit ' || "
             ~ dbt.cast("j.value", dbt.type_string()) ~ " || ' 亿元 against ' || " ~ dbt.cast("j.previous_value", dbt.type_string())
             ~ " || ' a year earlier, as printed: ' || j.why",
-            "'; '", "order by j.province") }} as note
+            "'; '") }} as note
     from {{ ref('stg_known_jumps') }} as j
     join {{ ref('int_cluster_members') }} as m on m.province = j.province and m.data_year = j.data_year
     where j.feed = 'csy_hightech_industry' and j.column_name = 'total_profit_100m_yuan'
@@ -32,10 +32,10 @@ cluster_year as (
         count(hightech_enterprise_net_profit_100m_yuan) as members_with_enterprise_profit,
         sum(hightech_industry_profit_100m_yuan) as industry_profit_100m_yuan,
         count(hightech_industry_profit_100m_yuan) as members_with_industry_profit,
-        {{ dbt.listagg("distinct rd_expenditure_document_sha256", "','") }} as rd_document_sha256s,
-        {{ dbt.listagg("distinct patent_document_sha256", "','") }} as patent_document_sha256s,
-        {{ dbt.listagg("distinct hightech_industry_document_sha256", "','") }} as hightech_industry_document_sha256s,
-        {{ dbt.listagg("distinct hightech_enterprise_document_sha256", "','") }} as hightech_enterprise_document_sha256s
+        {{ sorted_list("rd_expenditure_document_sha256") }} as rd_document_sha256s,
+        {{ sorted_list("patent_document_sha256") }} as patent_document_sha256s,
+        {{ sorted_list("hightech_industry_document_sha256") }} as hightech_industry_document_sha256s,
+        {{ sorted_list("hightech_enterprise_document_sha256") }} as hightech_enterprise_document_sha256s
     from {{ ref('int_cluster_members') }}
     group by cluster, data_year
 ),
@@ -103,8 +103,7 @@ select
         when hightech_industry_profit_next_year_100m_yuan is null
             then 'high-tech industry profit for year t+1 not archived for every member'
     end as transformation_stage_proxy_null_reason,
-    (select note from profit_jumps as j where j.cluster = ratios.cluster and j.year = ratios.year)
-        as transformation_stage_proxy_note,
+    transformation_stage_proxy_note,
     rd_document_sha256s,
     invention_grants_document_sha256s,
     hightech_enterprise_document_sha256s,

@@ -19,8 +19,8 @@ clusters as (
         cluster as region,
         case when count(tech_outflow_100m_yuan) = count(*) then sum(tech_outflow_100m_yuan) end as outflow_100m_yuan,
         case when count(tech_inflow_100m_yuan) = count(*) then sum(tech_inflow_100m_yuan) end as inflow_100m_yuan,
-        {{ dbt.listagg("distinct tech_outflow_document_sha256", "','") }} as outflow_document_sha256s,
-        {{ dbt.listagg("distinct tech_inflow_document_sha256", "','") }} as inflow_document_sha256s
+        {{ sorted_list("tech_outflow_document_sha256") }} as outflow_document_sha256s,
+        {{ sorted_list("tech_inflow_document_sha256") }} as inflow_document_sha256s
     from {{ ref('int_cluster_members') }}
     group by data_year, cluster
     having count(tech_outflow_100m_yuan) > 0 or count(tech_inflow_100m_yuan) > 0

@@ -347,6 +347,8 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def marts_command(args: argparse.Namespace) -> int:
+    from serve.query import connect_published
+
     if args.engine == "duckdb":  # the published build's marts, as they are
         from serve.export import mart_tables
 
@@ -359,20 +361,22 @@ def marts_command(args: argparse.Namespace) -> int:
                 con.execute(f"COPY marts.\"{mart}\" TO '{target}' (FORMAT parquet)")
         print(f"Wrote {len(marts)} marts of the published warehouse as Parquet under {args.out}/<mart>")
         return 0
-    from orchestration.spark import SparkBuildFailed, build_marts_on_spark
+    from orchestration.spark import SparkBuildFailed, build_marts_on_spark, published_landing_parquet
 
     published = paths.duckdb_path()
     with connect_published() as con:  # says so plainly when there is no published warehouse, or it is unreadable
         state = build_state.recorded(con) or {}
     vintage = args.vintage or state.get("vintage") or build_state.default_vintage()
+    landing = published_landing_parquet(state.get("run_id"))  # None: written from the published file first
     started = time.monotonic()
     try:
-        build = build_marts_on_spark(published, args.out, master=args.master, vintage=vintage)
+        build = build_marts_on_spark(published, args.out, master=args.master, vintage=vintage, landing=landing)
     except SparkBuildFailed as failed:
         print(failed, file=sys.stderr)
         return FAILURE_EXIT
     tested = sum(n for key, n in build.results.items() if key.startswith("test "))
-    print(f"Built {len(build.marts)} marts on Spark ({args.master}, vintage {vintage}) from {published}, "
+    source = f"the landing Parquet the refresh published ({landing})" if landing else published
+    print(f"Built {len(build.marts)} marts on Spark ({args.master}, vintage {vintage}) from {source}, "
           f"{tested} dbt tests run there; each mart is Parquet under {args.out}/<mart>:")
     print("\n".join(f"  {args.out / mart}" for mart in build.marts))
     print(f"Spark build took {time.monotonic() - started:.0f} s.", file=sys.stderr)

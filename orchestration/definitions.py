@@ -6,6 +6,7 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.feeds import feed_asset_defs
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.report import report_assets
+from orchestration.assets.spark import spark_marts
 from orchestration.jobs import materialize_everything
 from orchestration.loggers import progress_logger
 from orchestration.resources import resources
@@ -13,7 +14,7 @@ from orchestration.schedules import annual_refresh
 from orchestration.sensors import run_sensors
 
 defs = Definitions(
-    assets=[*feed_asset_defs, dbt_models, published_warehouse, *report_assets],
+    assets=[*feed_asset_defs, dbt_models, published_warehouse, *report_assets, spark_marts],
     jobs=[materialize_everything],
     schedules=[annual_refresh],
     sensors=run_sensors,

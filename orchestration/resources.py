@@ -25,6 +25,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 
+from core import paths
 from orchestration.dagster_api import PinnedDbtCliResource
 from orchestration.dbt_project import dbt_project
 from scrapers._sources.http_client import FetchPolicy, HttpClient
@@ -103,6 +104,18 @@ class Acquisition(ConfigurableResource):
         return HttpClient(policy, allowed_hosts=self.allowed_hosts)
 
 
+class SparkEngine(ConfigurableResource):
+    """The Spark the `spark/marts` asset builds on: dbt's `spark` target (dbt-spark's session method) with this
+    master, writing each mart as Parquet under out_dir/<mart>. A cluster: its master URL, and an out_dir on
+    storage every machine reads (hdfs://…, s3a://…; docs/scaling.md)."""
+
+    master: str = "local[2]"
+    out_dir: str = ""  # default: <data folder>/spark_marts
+
+    def out_path(self) -> Path:
+        return Path(self.out_dir) if self.out_dir else paths.data_dir() / "spark_marts"
+
+
 def resources() -> dict:
     return {
         "warehouse": WarehouseBuild(),
@@ -110,4 +123,5 @@ def resources() -> dict:
                                    base_url=os.environ.get("WAREHOUSE_LIVE_BASE_URL") or None),
         # The venv's own dbt, not whatever `dbt` is first on PATH.
         "dbt": PinnedDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "spark": SparkEngine(master=os.environ.get("DBT_SPARK_MASTER") or "local[2]"),
     }

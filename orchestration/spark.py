@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from core import paths
-from warehouse.landing_parquet import write_landing_parquet
+from warehouse.landing_parquet import published_folder, write_landing_parquet
 
 TARGET = "spark"
 LOCAL_MASTER = "local[2]"
@@ -55,16 +55,18 @@ def spark_dbt_command(work: Path, variables: dict, master: str = LOCAL_MASTER,
 
 
 def build_marts_on_spark(warehouse: Path, out: Path, *, master: str = LOCAL_MASTER, vintage: str = "earliest",
-                         work: Path | None = None) -> SparkBuild:
-    """Build and test every model on Spark from `warehouse`'s landing tables; write each mart to `out/<mart>`."""
+                         work: Path | None = None, landing: Path | None = None) -> SparkBuild:
+    """Build and test every model on Spark from `warehouse`'s landing tables (or from `landing`, their Parquet as
+    the refresh published it with that warehouse); write each mart to `out/<mart>`."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     own_work = work is None
     work = Path(tempfile.mkdtemp(prefix="innovation-spark-")) if own_work else work.resolve()
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            write_landing_parquet(con, work / "landing")
-        variables = {"vintage": vintage, "landing_parquet": str(work / "landing"), "marts_out": str(out)}
+        if landing is None:
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                write_landing_parquet(con, work / "landing")
+        variables = {"vintage": vintage, "landing_parquet": str(landing or work / "landing"), "marts_out": str(out)}
         command, env = spark_dbt_command(work, variables, master)
         finished = subprocess.run(command, cwd=paths.DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
                                   check=False)
@@ -89,3 +91,9 @@ def run_results(path: Path) -> dict[str, int]:
         key = f"{result['unique_id'].split('.')[0]} {result['status']}"
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def published_landing_parquet(run_id: str | None) -> Path | None:
+    """The landing Parquet the refresh published with the warehouse, if it is that very build's (run id)."""
+    folder = published_folder()
+    return folder if folder is not None and run_id is not None and folder.name == run_id else None

@@ -81,6 +81,11 @@ def _build_everything() -> dict:
                            for m in materializations if "dagster/column_schema" in m.metadata},
         "previews": {m.asset_key.to_user_string(): m.metadata["preview"].value
                      for m in materializations if "preview" in m.metadata},
+        "landing_parquet": next((str(m.metadata["landing_parquet"].value) for m in materializations
+                                 if "landing_parquet" in m.metadata), None),
+        "published_run_id": result.run_id,
+        "years_loaded": {m.asset_key.to_user_string(): m.metadata["years_json"].value
+                         for m in materializations if "years_json" in m.metadata},
         "success": result.success,
         "failures": [e.message for e in result.all_events if e.is_failure],
         "checks": [{"check_name": e.check_name, "passed": e.passed, "severity": e.severity.value,

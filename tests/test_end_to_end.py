@@ -180,3 +180,34 @@ def test_vintage_revisions_show_what_the_vintage_choice_changes(warehouse):
                         & (revisions.indicator == "rd_intensity_pct") & (revisions.revised_vintage == "csy 2020")].iloc[0]
     assert (tianjin.first_release_value, tianjin.revised_value) == (2.62, 3.68)
     assert tianjin.first_release_vintage == "nbs_rd_bulletin 2019"
+
+
+def test_each_landing_materialization_says_which_years_are_loaded_from_which_document(build_record, warehouse):
+    """The years are data, not partitions: the UI still answers which years are loaded and from which document,
+    from the landing asset's metadata (per data year: status, rows, documents with their sha256)."""
+    loaded = build_record["years_loaded"]
+    assert set(loaded) == {f"landing/{feed}" for feed in FEEDS}
+    for feed in FEEDS:
+        expected = {str(year): (rows, sorted(shas)) for year, rows, shas in warehouse.execute(
+            f"SELECT data_year, count(*), list(DISTINCT document_sha256) FROM landing.{feed} GROUP BY ALL").fetchall()}
+        years = loaded[f"landing/{feed}"]
+        assert {year: (y["rows"], sorted(d["sha256"] for d in y["documents"])) for year, y in years.items()
+                if y["rows"]} == expected, feed
+        assert all(y["status"] == "new" for y in years.values() if y["rows"]), feed  # a cold build: all new
+
+
+def test_the_refresh_publishes_the_landing_tables_as_parquet_with_the_warehouse(build_record, warehouse):
+    """The hand-off to Spark: every landing table as Parquet, in a folder named after the run that published the
+    warehouse, holding the same rows."""
+    from pathlib import Path
+
+    folder = Path(build_record["landing_parquet"])
+    assert folder.name == build_record["published_run_id"] == warehouse.execute("SELECT run_id FROM meta.build").fetchone()[0]
+    assert (folder.parent / "current").resolve() == folder
+    tables = [t for (t,) in warehouse.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'landing' ORDER BY 1").fetchall()]
+    assert {f"{feed}" for feed in FEEDS} | {"documents", "known_jumps"} <= set(tables)
+    for table in tables:
+        parquet = folder / table / "data.parquet"
+        assert warehouse.execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchone() == \
+            warehouse.execute(f"SELECT count(*) FROM landing.{table}").fetchone(), table

@@ -74,3 +74,21 @@ def test_national_total_check_catches_a_province_dropped_from_the_sum():
     rows.loc[rows.province == "广东", "rd_expenditure_100m_yuan"] = 0.0
     with pytest.raises(Exception, match="national R&D expenditure differs from the sum of provinces"):
         FEEDS["csy_rd_expenditure"].schema.validate(rows, lazy=True)
+
+
+def test_a_document_already_landed_is_not_read_or_parsed_again(monkeypatch):
+    """Skipping unchanged documents by content hash: rows landed for a sha256 stand in for parsing it again,
+    and the batch is the same as a full parse."""
+    from warehouse import landing
+
+    feed = FEEDS["csy_patent_grants"]
+    records = records_for(feed.name)
+    full = parse_documents(feed, records)
+    landed = full.rows[full.rows["document_sha256"].isin({r.sha256 for r in records[:-1]})]
+    read = []
+    real_read = landing.read_verified
+    monkeypatch.setattr(landing, "read_verified", lambda record, **kw: read.append(record.path) or real_read(record, **kw))
+    again = parse_documents(feed, records, landed=landed)
+    assert read == [records[-1].path] and again.parsed == [records[-1]]
+    order = ["document_sha256", "data_year", "province_code"]
+    assert again.rows.sort_values(order).reset_index(drop=True).equals(full.rows.sort_values(order).reset_index(drop=True))

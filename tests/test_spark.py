@@ -16,9 +16,12 @@ from collections import Counter
 
 import duckdb
 import pytest
+from dagster import DagsterInstance, materialize
 
 from core import paths
-from orchestration.spark import build_marts_on_spark
+from orchestration.assets.spark import spark_marts
+from orchestration.resources import SparkEngine
+from orchestration.spark import SparkBuild
 
 pytestmark = pytest.mark.spark
 
@@ -31,7 +34,12 @@ def spark_build(built_warehouse, tmp_path_factory):
     if shutil.which("java") is None:
         pytest.fail("Java is needed for Spark: install openjdk-17-jre-headless (.ci/run does)")
     out = tmp_path_factory.mktemp("spark-marts")
-    return out, build_marts_on_spark(built_warehouse, out)
+    # Through the Dagster asset, the engine set by its resource (what `innovation marts --engine spark` also runs).
+    result = materialize([spark_marts], resources={"spark": SparkEngine(out_dir=str(out))},
+                         instance=DagsterInstance.ephemeral())
+    (materialization,) = result.asset_materializations_for_node(spark_marts.node_def.name)
+    metadata = materialization.metadata
+    return out, SparkBuild(marts=metadata["marts"].value, results=metadata["dbt_results"].value)
 
 
 def mart_rows(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str], list[tuple]]:

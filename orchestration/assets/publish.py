@@ -6,6 +6,7 @@ from orchestration.assets.dbt import dbt_models, run_vintage
 from orchestration.resources import DUCKDB_POOL, WarehouseBuild
 from warehouse import build_state, run_summary
 from warehouse.archive import Pending
+from warehouse.landing_parquet import publish_landing_parquet, write_landing_parquet
 from warehouse.publish import PublishConflict
 
 PUBLISHED_KEY = AssetKey(["warehouse", "published"])
@@ -29,6 +30,9 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuil
     with warehouse.connection(context.run.run_id) as con:
         build_state.record(con, context.run.run_id, run_vintage(context))
         record = build_state.recorded(con)
+        # The hand-off to other engines (Spark: `innovation marts --engine spark`), published with the warehouse.
+        staged_parquet = build.folder / "landing_parquet"
+        write_landing_parquet(con, staged_parquet)
         marts = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
         mart_rows = {f"rows_marts.{t}": con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in marts}
     try:
@@ -37,12 +41,14 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseBuil
     except PublishConflict as exc:
         raise Failure(description=str(exc), allow_retries=False) from None
     build_state.remember_published(record, path)  # lets a refresh with nothing to do answer without opening it
+    parquet = publish_landing_parquet(staged_parquet, context.run.run_id)
     summary = run_summary.finish(context.run.run_id, run_summary.PUBLISHED)
     build.discard()
     statuses = [o["status"] for o in summary.outcomes]
     return MaterializeResult(metadata={
         **mart_rows,
         "path": MetadataValue.path(str(path)),
+        "landing_parquet": MetadataValue.path(str(parquet)),
         "bytes": path.stat().st_size,
         **{f"years_{status}": statuses.count(status) for status in sorted(set(statuses))},
         "run_summary": MetadataValue.md(f"```\n{summary.text}```"),

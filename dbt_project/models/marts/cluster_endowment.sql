@@ -35,7 +35,7 @@ sums as (
             as industrial_enterprise_valid_invention_patents_count,
         count(industrial_enterprise_valid_invention_patents_count) as members_reporting_industrial_enterprise_patents,
         sum(case when industrial_enterprise_rd_personnel_fte_person_years is not null
-                 then industrial_enterprise_valid_invention_patents_count end) * 10000.0
+                 then cast(industrial_enterprise_valid_invention_patents_count as double) end) * 10000
             / nullif(sum(case when industrial_enterprise_valid_invention_patents_count is not null
                               then industrial_enterprise_rd_personnel_fte_person_years end), 0)
             as industrial_enterprise_valid_invention_patents_per_10k_rd_fte,
@@ -48,14 +48,14 @@ sums as (
         count(valid_invention_patents_count) as members_reporting_valid_patents,
         sum(tech_outflow_100m_yuan) as tech_outflow_100m_yuan,
         count(tech_outflow_100m_yuan) as members_reporting_tech_outflow,
-        {{ dbt.listagg("distinct industrial_enterprise_rd_document_sha256", "','") }} as industrial_enterprise_rd_document_sha256s,
-        {{ dbt.listagg("distinct rd_expenditure_document_sha256", "','") }} as rd_expenditure_document_sha256s,
-        {{ dbt.listagg("distinct rd_personnel_document_sha256", "','") }} as rd_personnel_document_sha256s,
-        {{ dbt.listagg("distinct industrial_enterprise_rd_personnel_document_sha256", "','") }} as industrial_enterprise_rd_personnel_document_sha256s,
-        {{ dbt.listagg("distinct industrial_enterprise_patents_document_sha256", "','") }} as industrial_enterprise_patents_document_sha256s,
-        {{ dbt.listagg("distinct enterprises_with_rd_activity_document_sha256", "','") }} as enterprises_with_rd_activity_document_sha256s,
-        {{ dbt.listagg("distinct valid_patents_document_sha256", "','") }} as valid_patents_document_sha256s,
-        {{ dbt.listagg("distinct tech_outflow_document_sha256", "','") }} as tech_outflow_document_sha256s
+        {{ sorted_list("industrial_enterprise_rd_document_sha256") }} as industrial_enterprise_rd_document_sha256s,
+        {{ sorted_list("rd_expenditure_document_sha256") }} as rd_expenditure_document_sha256s,
+        {{ sorted_list("rd_personnel_document_sha256") }} as rd_personnel_document_sha256s,
+        {{ sorted_list("industrial_enterprise_rd_personnel_document_sha256") }} as industrial_enterprise_rd_personnel_document_sha256s,
+        {{ sorted_list("industrial_enterprise_patents_document_sha256") }} as industrial_enterprise_patents_document_sha256s,
+        {{ sorted_list("enterprises_with_rd_activity_document_sha256") }} as enterprises_with_rd_activity_document_sha256s,
+        {{ sorted_list("valid_patents_document_sha256") }} as valid_patents_document_sha256s,
+        {{ sorted_list("tech_outflow_document_sha256") }} as tech_outflow_document_sha256s
     from members
     group by data_year, cluster, cluster_name_en
 ),
@@ -96,7 +96,8 @@ select
     g.members_reporting_enterprises_with_rd_activity,
     g.valid_invention_patents_count,
     g.members_reporting_valid_patents,
-    g.valid_invention_patents_count * 100.0 / nullif(n.national_valid_invention_patents_count, 0)
+    -- as double: 100.0 would make Spark divide decimals, rounded to 6 places
+    cast(g.valid_invention_patents_count as double) * 100 / nullif(n.national_valid_invention_patents_count, 0)
         as share_of_national_valid_invention_patents_pct,
     {{ rank_where_known('g.valid_invention_patents_count', 'g.data_year') }}
         as share_of_national_valid_invention_patents_rank,

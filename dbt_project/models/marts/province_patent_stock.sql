@@ -24,13 +24,14 @@ select
     m.cluster,
     p.valid_invention_patents_count,
     rank() over (partition by p.data_year order by p.valid_invention_patents_count desc) as valid_invention_patents_rank,
-    p.valid_invention_patents_count * 100.0 / nullif(n.national_valid_invention_patents_count, 0)
+    -- as double: 100.0 would make Spark divide decimals, rounded to 6 places
+    cast(p.valid_invention_patents_count as double) * 100 / nullif(n.national_valid_invention_patents_count, 0)
         as share_of_national_valid_invention_patents_pct,
     p.valid_utility_model_patents_count,
     p.valid_design_patents_count,
     p.valid_patents_total_count,
     p.rd_personnel_fte_person_years,
-    p.valid_invention_patents_count * 10000.0 / nullif(p.rd_personnel_fte_person_years, 0)
+    cast(p.valid_invention_patents_count as double) * 10000 / nullif(p.rd_personnel_fte_person_years, 0)
         as valid_invention_patents_per_10k_rd_fte,
     case when p.rd_personnel_fte_person_years is null
         then 'no R&D personnel (full-time equivalent) figure for this province and year' end

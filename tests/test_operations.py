@@ -43,12 +43,12 @@ def test_counts_print_as_integers_in_tables_and_csv(built_warehouse, capsys):
     assert ".0 " not in table
 
 
-def test_a_null_count_prints_as_na_not_as_a_float(built_warehouse, capsys):
+def test_a_null_count_prints_as_null_not_as_a_float(built_warehouse, capsys):
     sql = "SELECT * FROM (VALUES ('a', 1130594), ('b', NULL)) AS t(label, n_count) ORDER BY label"
     assert main(["query", sql, "--csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["label,n_count", "a,1130594", "b,"]
     assert main(["query", sql]) == 0
-    assert capsys.readouterr().out.split() == ["label", "n_count", "a", "1130594", "b", "<NA>"]
+    assert capsys.readouterr().out.split() == ["label", "n_count", "a", "1130594", "b", "NULL"]
 
 
 def test_exported_counts_are_bigint_in_parquet_as_in_the_dictionary(built_warehouse, tmp_path, capsys):

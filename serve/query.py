@@ -74,7 +74,7 @@ def result_frame(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = N
 def as_text(frame: pd.DataFrame) -> str:
     """The rows as a text table; a NULL reads NULL (pandas would print NaN or <NA>), as the marts document it."""
     shown = frame.copy()
-    for column in shown.columns:  # na_rep reaches float columns, not the nullable integers of result_frame
-        if isinstance(shown[column].dtype, pd.api.extensions.ExtensionDtype) and shown[column].isna().any():
+    for column in shown.columns:  # na_rep reaches float columns only, not nullable integers nor text
+        if not pd.api.types.is_float_dtype(shown[column].dtype) and shown[column].isna().any():
             shown[column] = shown[column].astype(object).where(shown[column].notna(), "NULL")
     return shown.to_string(index=False, na_rep="NULL")

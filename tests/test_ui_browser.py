@@ -272,8 +272,14 @@ def materialize_mart_in_browser(page, base_url: str) -> str:
     expect(confirm.or_(launched)).to_be_visible()
     if confirm.is_visible():
         confirm.click()
-    expect(launched).to_be_visible()
-    page.get_by_role("link", name="View", exact=True).click()  # in the toast
+    # The "Launched run" toast lasts a few seconds, which a loaded machine can let pass before looking (this
+    # failed once under load); the asset's side panel says so until the run ends, and the run stays in the list.
+    targeting = page.get_by_text(re.compile(r"Run [0-9a-f]{8} is .* targets this asset"))
+    expect(launched.or_(targeting).first).to_be_visible()
+    page.goto(f"{base_url}/runs")  # this instance's only run
+    run_link = page.locator('a[href*="/runs/"]').get_by_text(re.compile(r"^[0-9a-f]{8}$")).first
+    expect(run_link).to_be_visible()
+    run_link.click()
     page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}"))
     run_id = re.search(r"/runs/([0-9a-f-]{36})", page.url).group(1)
 

@@ -275,7 +275,8 @@ def materialize_mart_in_browser(page, base_url: str) -> str:
     # The "Launched run" toast lasts a few seconds, which a loaded machine can let pass before looking (this
     # failed once under load); the asset's side panel says so until the run ends, and the run stays in the list.
     targeting = page.get_by_text(re.compile(r"Run [0-9a-f]{8} is .* targets this asset"))
-    expect(launched.or_(targeting).first).to_be_visible()
+    # Launching starts a run process that loads the definitions: on two loaded cores that can take minutes.
+    expect(launched.or_(targeting).first).to_be_visible(timeout=RUN_SECONDS * 1000)
     page.goto(f"{base_url}/runs")  # this instance's only run
     run_link = page.locator('a[href*="/runs/"]').get_by_text(re.compile(r"^[0-9a-f]{8}$")).first
     expect(run_link).to_be_visible()

@@ -18,9 +18,10 @@ run: setup
 	$(BIN)/innovation refresh
 	$(BIN)/innovation stages
 
-# One worker per core; worksteal keeps both busy when the long refresh tests land on one of them.
+# One worker per core. loadgroup: a module whose fixture is costly (a refresh, a Spark build) runs whole on one
+# worker (its xdist_group mark) instead of paying the fixture on both; every other test goes where a worker is free.
 test: setup-test
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Dagster's UI and daemon (schedule, sensors, the report's automation) on http://127.0.0.1:3000.
 dev: setup

@@ -260,8 +260,7 @@ def main() -> None:
         if key in seconds:
             figures = spread(seconds[key]).replace(" s", "×") if key in RATIO_KEYS else spread(seconds[key])
             print(f"  {label:<42}{figures}   {target}".rstrip())
-    first, warm, noop = evidence[-1]
-    for name, run in (("cold", first), ("no-op, warm", warm), ("no-op, new process", noop)):
+    for name, run in zip(("cold", "no-op, warm", "no-op, new process"), evidence[-1] if evidence else (), strict=False):
         print(f"  {name:<20} runs launched {run['runs_launched']}; materializations {run['materializations']}; "
               f"Dagster events logged {run['events_logged']}; published file changed: {run['published_file_changed']}; "
               f"status {run['status']!r}")

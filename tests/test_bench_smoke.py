@@ -12,6 +12,10 @@ from bench.synthetic_panel import CITY_COUNT, LAST_DATA_YEAR, PanelShape, build_
 TINY = PanelShape(years=7)  # 2017-2023: back series, t+1 pairs, and 2017 without a high-tech table
 
 
+# One worker takes the whole module (`make test` runs --dist loadgroup): its fixture builds a synthetic panel three ways, once.
+pytestmark = pytest.mark.xdist_group("bench_smoke")
+
+
 @pytest.fixture(scope="module")
 def three_builds(tmp_path_factory):
     directory = tmp_path_factory.mktemp("synthetic")

@@ -29,6 +29,8 @@ from tests.test_inbox import write_test_only_torch_table
 from tests.test_live_refresh import acquisition, edited_2023, revise_beijing, site
 
 loopback_server, httpserver = local_http.loopback_server, local_http.httpserver
+# One worker takes the whole module (`make test` runs --dist loadgroup): its fixture is a refresh, paid once.
+pytestmark = pytest.mark.xdist_group("new_documents")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,11 @@ CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 FAR_FUTURE = date(2999, 1, 1)
 
 
+# One worker takes the whole module (`make test` runs --dist loadgroup): its fixtures draw every chart and
+# export every mart, once.
+pytestmark = pytest.mark.xdist_group("report")
+
+
 @pytest.fixture(scope="module")
 def con(built_warehouse):
     with duckdb.connect(str(built_warehouse), read_only=True) as connection:

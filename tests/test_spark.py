@@ -23,7 +23,8 @@ from orchestration.assets.spark import spark_marts
 from orchestration.resources import SparkEngine
 from orchestration.spark import SparkBuild
 
-pytestmark = pytest.mark.spark
+# One worker takes the whole module (`make test` runs --dist loadgroup): its fixture is a Spark build, paid once.
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-9

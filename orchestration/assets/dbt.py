@@ -23,6 +23,13 @@ def run_vintage(context: AssetExecutionContext) -> str:
     return context.run.tags.get(VINTAGE_TAG) or build_state.default_vintage()
 
 
+def vintage_vars(vintage: str) -> list[str]:
+    """`--vars` for dbt only where the run's vintage is not the project's default. Passing vars changes dbt's
+    vars hash, so the build could not reuse the manifest `make` parsed (without vars) and parsed the whole
+    project again: 4–17 s of every refresh's `dbt build` (BENCHMARKS.md, "Start-up")."""
+    return [] if vintage == build_state.default_vintage() else ["--vars", json.dumps({"vintage": vintage})]
+
+
 class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         # Group by layer: the model's folder (staging, intermediate, marts), seeds as "reference".
@@ -59,8 +66,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
     # materialization waits for its row count, which needs the file the dbt process holds until it exits.
     held = []
     with warehouse.dbt_target(context.run.run_id):
-        invocation = dbt.cli(["build", "--vars", json.dumps({"vintage": run_vintage(context)})], context=context,
-                             raise_on_error=False)
+        invocation = dbt.cli(["build", *vintage_vars(run_vintage(context))], context=context, raise_on_error=False)
         warehouse.staged(context.run.run_id).record_child(invocation.process.pid)
         failpoint("dbt")
         try:

@@ -226,7 +226,8 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
             landed = landed_rows(con, feed.name)
             loaded = years_loaded(con, feed, {o.data_year: o.status for o in outcomes})
         changed_years = {o.data_year for o in outcomes if o.status in (NEW, REVISED)}
-        warnings = [w.message for w in plausibility_warnings(feed.name, landed) if w.data_year in changed_years]
+        found = plausibility_warnings(feed.name, landed)
+        warnings = [w.message for w in found if w.data_year in changed_years]
         for warning in warnings:
             context.log.warning(warning)
         run_summary.record(context.run.run_id, feed.name, outcomes, warnings=warnings)
@@ -240,7 +241,7 @@ def feed_assets(feed: Feed) -> list[AssetsDefinition]:
             "years_json": MetadataValue.json({str(year): y for year, y in sorted(loaded.items())}),
             "documents": documents_table(batch.records),
             "documents_refused": MetadataValue.json([str(refusal) for refusal in batch.refused]),
-        }, check_results=[schema_result(feed, landed), plausibility_result(feed, landed)])
+        }, check_results=[schema_result(feed, landed, batch.rows), plausibility_result(feed, found)])
 
     return [raw_documents, landing_table]
 

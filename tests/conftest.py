@@ -86,11 +86,20 @@ def _build_everything() -> dict:
         "published_run_id": result.run_id,
         "years_loaded": {m.asset_key.to_user_string(): m.metadata["years_json"].value
                          for m in materializations if "years_json" in m.metadata},
+        "dbt_parse": dbt_parse_messages(paths.runs_dir() / result.run_id / "dbt" / "dbt.log"),
         "success": result.success,
         "failures": [e.message for e in result.all_events if e.is_failure],
         "checks": [{"check_name": e.check_name, "passed": e.passed, "severity": e.severity.value,
                     "description": e.description} for e in evaluations],
     }
+
+
+def dbt_parse_messages(log: Path) -> list[str]:
+    """What the run's `dbt build` said about parsing the project (dbt's JSON log, kept with the run)."""
+    if not log.exists():
+        return []
+    return [message for line in log.read_text(encoding="utf-8").splitlines()
+            if "parsing" in (message := json.loads(line)["info"]["msg"]).lower()]
 
 
 @pytest.fixture(scope="session")

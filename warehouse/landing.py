@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cache
 
 import duckdb
 import pandas as pd
@@ -46,6 +47,7 @@ class LandingValidationError(ValueError):
         )
 
 
+@cache  # every landing asset ensures the schema: 13 Pandera model conversions each, the same every time
 def ddl(table: str, model: type[Landing]) -> str:
     columns = ", ".join(
         f"{name} {_DUCKDB_TYPES[str(column.dtype)]}" for name, column in model.to_schema().columns.items()

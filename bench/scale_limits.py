@@ -281,7 +281,8 @@ def main() -> None:
             for side, run in ((DBT, run_dbt(largest, limit_bytes=limit_bytes)),
                               (HAND_SQL, run_hand_sql(largest, limit_bytes))):
                 print(f"  {side}, {args.sizes[-1]}: {run.outcome()}", flush=True)
-        print(summary(pandas_ladder(pandas_panels, limit_bytes), limit_bytes), flush=True)
+        if pandas_panels:
+            print(summary(pandas_ladder(pandas_panels, limit_bytes), limit_bytes), flush=True)
 
 
 if __name__ == "__main__":

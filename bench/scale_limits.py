@@ -261,7 +261,7 @@ def summary(results: list[tuple[int, SideRun]], limit_bytes: int | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["3e7", "1e8"])
+    parser.add_argument("--sizes", nargs="*", default=["3e7", "1e8"])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--limits", nargs="*", default=["4GiB", "8GiB"])
     parser.add_argument("--pandas-sizes", nargs="*", default=["1e6", "1e7", "3e7", "1e8"])

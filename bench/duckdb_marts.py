@@ -5,9 +5,18 @@ bench/synthetic_panel.py) and the dbt seeds (the CSV files themselves), and writ
 tables in schema hand_sql_marts of the same file. Same definitions as dbt_project/models (earliest
 vintage, ratios of cluster sums, NULLs with their reasons), written as one statement per mart
 with DuckDB's QUALIFY, FILTER and GROUP BY ALL where the dbt models spell things out portably.
+
+    .venv/bin/python -m bench.duckdb_marts --database FILE [--memory-limit 2GB]
+
+builds them in a process of its own, as dbt does (bench/scale_limits.py times it against `dbt build`), and
+prints the seconds of the SQL, from connect to CHECKPOINT, as JSON.
 """
 
 from __future__ import annotations
+
+import argparse
+import json
+import time
 
 import duckdb
 
@@ -257,3 +266,20 @@ def build_marts(con: duckdb.DuckDBPyConnection, landing: str = LANDING_SCHEMA) -
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for mart, sql in MART_SQL.items():
         con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{mart} AS {sql}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The four marts in hand-written DuckDB SQL, into the file.")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--memory-limit", help="DuckDB's memory_limit (e.g. 2GB); beyond it DuckDB spills to disk")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    config = {"memory_limit": args.memory_limit} if args.memory_limit else {}
+    with duckdb.connect(args.database, config=config) as con:
+        build_marts(con)
+        con.execute("CHECKPOINT")  # the marts on disk, as dbt leaves them
+    print(json.dumps({"sql_s": time.perf_counter() - start}))
+
+
+if __name__ == "__main__":
+    main()

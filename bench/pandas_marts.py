@@ -5,10 +5,18 @@ DataFrames, with the dbt seeds read from their CSV files; `build_marts` sums the
 the province-grain landing rows, picks the earliest vintage and computes the same four marts as
 dbt_project/models, NULLs and reasons included. Written the way a pandas user would (merge, groupby,
 sort + drop_duplicates), not tuned against the benchmark.
+
+    .venv/bin/python -m bench.pandas_marts --database FILE
+
+does both in a process of its own (bench/scale_limits.py runs it under a memory limit) and prints the seconds,
+from connect to the last mart, as JSON.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import time
 from dataclasses import dataclass
 
 import duckdb
@@ -333,3 +341,18 @@ def marts_from_landing(landing: dict[str, pd.DataFrame], publications: pd.DataFr
         "cluster_stage_efficiency": cluster_stage_efficiency(members, known_jumps),
         "tech_market_balance": tech_market_balance(provinces_panel, members),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The four marts in pandas from a synthetic panel's city tables.")
+    parser.add_argument("--database", required=True)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    with duckdb.connect(args.database, read_only=True) as con:
+        panel = load_panel(con)
+    build_marts(panel)
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+
+
+if __name__ == "__main__":
+    main()

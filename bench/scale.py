@@ -82,10 +82,11 @@ class DbtRun:
     peak_rss_mb: float  # largest resident set of any child process so far
 
 
-def dbt_command(database: Path, target_dir: Path, variant: DbtVariant) -> tuple[list[str], dict[str, str]]:
+def dbt_command(database: Path, target_dir: Path, variant: DbtVariant,
+                profiles_dir: Path = DBT_PROJECT_DIR) -> tuple[list[str], dict[str, str]]:
     """`dbt build` of the variant's selection against `database`, tests excluded."""
     dbt = str(Path(sys.executable).with_name("dbt"))
-    command = [dbt, "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+    command = [dbt, "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(profiles_dir),
                "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"), "--vars", json.dumps(variant.dbt_vars),
                "--exclude-resource-type", "test", "--select", *variant.select]
     # profiles.yml reads the target file from the environment (a refresh's staging copy, or the warehouse); the

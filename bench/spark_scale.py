@@ -14,10 +14,7 @@ seconds and the peak resident memory of each dbt process tree (for Spark, the JV
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
-import threading
 import time
 
 import duckdb
@@ -25,58 +22,18 @@ import duckdb
 from bench.mart_comparison import differences
 from bench.scale import DBT_NOTHING, DBT_PROJECT, DBT_TARGET_DIR, MARTS, dbt_command, prepared_panel
 from bench.synthetic_panel import LANDING_SCHEMA, build_landing, size_label
-from bench.timing import OUT_DIR
+from bench.timing import OUT_DIR, run_sampled
 from core.paths import DBT_PROJECT_DIR
 from orchestration.spark import LOCAL_MASTER, spark_dbt_command
 from warehouse.landing_parquet import write_landing_parquet
 
-SAMPLE_SECONDS = 0.5
-
-
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of `root` and every process below it, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
-        tree.update(children)
-        frontier = children
-    pages = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/statm") as statm:
-                pages += int(statm.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Run `command` to completion: wall seconds, and the peak memory of its process tree in MB."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    peak = [0.0]
-
-    def sample() -> None:
-        while process.poll() is None:
-            peak[0] = max(peak[0], tree_rss_mb(process.pid))
-            time.sleep(SAMPLE_SECONDS)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output = process.communicate()[0]
-    sampler.join()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{output[-4000:]}")
-    return time.perf_counter() - start, peak[0]
+    run = run_sampled(command, env, DBT_PROJECT_DIR)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{run.output[-4000:]}")
+    return run.wall_s, run.peak_rss_mb
 
 
 def one_size(target_rows: int, master: str) -> dict:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import statistics
+import subprocess
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 # Profiles, synthetic warehouses and other run output (gitignored).
 OUT_DIR = Path(__file__).parent / "out"
+SAMPLE_SECONDS = 0.5  # how often run_sampled reads a process tree's memory
 
 
 def time_runs(run: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
@@ -82,3 +88,62 @@ def render_session(session_file: Path) -> str:
     from pyinstrument.session import Session
 
     return ConsoleRenderer(unicode=True, color=False).render(Session.load(str(session_file)))
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and every process below it, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
+        tree.update(children)
+        frontier = children
+    pages = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                pages += int(statm.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    wall_s: float
+    peak_rss_mb: float  # the process tree's largest resident set, sampled every SAMPLE_SECONDS
+    returncode: int  # negative: killed by that signal
+    output: str  # stdout and stderr together
+
+
+def address_space_limit(limit_bytes: int | None) -> Callable[[], None] | None:
+    """A preexec_fn that caps the child's virtual memory (RLIMIT_AS): allocations beyond fail in the child."""
+    if limit_bytes is None:
+        return None
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def run_sampled(command: list[str], env: dict[str, str], cwd: Path, limit_bytes: int | None = None) -> ProcessRun:
+    """Run `command` to completion, under an address-space limit if given; a failure is a result, not an error."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=address_space_limit(limit_bytes))
+    peak = [0.0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+            time.sleep(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = process.communicate()[0]
+    sampler.join()
+    return ProcessRun(time.perf_counter() - start, peak[0], process.returncode, output)

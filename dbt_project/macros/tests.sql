@@ -43,3 +43,9 @@ having max(value) - min(value) > {{ half_unit_of_last_printed_decimal }} + 1e-9
 select * from {{ model }}
 where {{ column_name }} > {{ whole }}
 {% endtest %}
+
+{#- Every value lies within [low, high]. -#}
+{% test within_range(model, column_name, low, high) %}
+select * from {{ model }}
+where {{ column_name }} < {{ low }} or {{ column_name }} > {{ high }}
+{% endtest %}

@@ -113,6 +113,16 @@ def built_warehouse(build_record) -> Path:
     return published
 
 
+def edited_copy(built_warehouse: Path, folder: Path, *statements: str) -> Path:
+    """A copy of the built warehouse in `folder` with `statements` run on it: bad data made on purpose."""
+    copy = folder / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return copy
+
+
 @pytest.fixture
 def warehouse(built_warehouse):
     with duckdb.connect(str(built_warehouse), read_only=True) as con:

@@ -40,7 +40,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -63,6 +62,7 @@ from scrapers._tables.region_tables import STATISTICAL_ORDER
 from scrapers._tables.regions import squash
 from scrapers._tables.xls_workbooks import EXCEL_DEFAULT_PASSWORD, read_xls_region_table, sheet_grid
 from scrapers.feeds import FEEDS
+from tests.conftest import edited_copy
 from tests.test_malformed_documents import edited_page, filed, real_bytes, real_record, region_row, row_cells, set_text
 from warehouse import plausibility
 from warehouse.archive import BUNDLED, RawDocument, records_for
@@ -402,13 +402,12 @@ def test_today_the_bulletin_and_yearbook_agree_on_expenditure(build_record):
 def test_a_province_changed_in_one_publication_stops_the_dbt_build(built_warehouse, tmp_path):
     """西藏 +5 % in the yearbook (2020) and 宁夏 −5 % in the bulletin (2022): both still add up to
     their national totals within rounding, so only the cross-publication test sees them."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(built_warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE landing.csy_rd_expenditure SET rd_expenditure_100m_yuan = rd_expenditure_100m_yuan * 1.05 "
-                    "WHERE province = '西藏' AND data_year = 2020")
-        con.execute("UPDATE landing.nbs_rd_bulletin SET rd_expenditure_100m_yuan = round(rd_expenditure_100m_yuan * 0.95, 1) "
-                    "WHERE province = '宁夏' AND data_year = 2022")
+    copy = edited_copy(
+        built_warehouse, tmp_path,
+        "UPDATE landing.csy_rd_expenditure SET rd_expenditure_100m_yuan = rd_expenditure_100m_yuan * 1.05 "
+        "WHERE province = '西藏' AND data_year = 2020",
+        "UPDATE landing.nbs_rd_bulletin SET rd_expenditure_100m_yuan = round(rd_expenditure_100m_yuan * 0.95, 1) "
+        "WHERE province = '宁夏' AND data_year = 2022")
     target = tmp_path / "target"
     dbt = Path(sys.executable).with_name("dbt")
     run = subprocess.run(

@@ -1,24 +1,75 @@
-{#- No column combination appears twice. -#}
-{% test unique_combination(model, columns) %}
-select {{ columns | join(', ') }}, count(*) as n
-from {{ model }}
-group by {{ columns | join(', ') }}
+{#- A model's data rules in one set-based test (one query, one Dagster asset check), in place of one test per
+    column and rule. One row per broken rule and offending row or group: `rule` names the rule as
+    docs/dbt_checks.md lists it, `failing_row` says which row (the grain's values) or group broke it.
+    grain           the columns that identify a row: unique together, and the failing_row of every other rule
+    unique          further column sets unique together, each as [columns] or {columns: [...], where: "..."}
+    not_null        columns never NULL (views and seeds: a table's contract enforces NOT NULL in the build itself)
+    null_has_reason {column: reason_column}: a NULL figure always says why
+    accepted_values {column: [values]}: a non-NULL value is one of these
+    relationships   {column: {to: "ref(...)" or "source(...)", field: ...}}: a non-NULL value exists in the parent
+    not_above       {rule_name: {column: ..., whole: ...}}: a part is never above its whole where both are printed
+    rows_per_year   {year_column: ..., expected: n}: every year has n rows (every region of the spine)
+    Engine-neutral SQL: the same test runs on DuckDB and Spark. -#}
+{% test rules(model, grain, unique=[], not_null=[], null_has_reason={}, accepted_values={}, relationships={},
+              not_above={}, rows_per_year=none) %}
+{%- set key = row_label(grain) -%}
+{%- set uniques = [{'columns': grain}] -%}
+{%- for spec in unique -%}{%- do uniques.append(spec if spec is mapping else {'columns': spec}) -%}{%- endfor -%}
+{%- for spec in uniques %}
+{% if not loop.first %}union all
+{% endif -%}
+select 'unique({{ spec.columns | join(", ") }}){{ " where " ~ spec.where if spec.where }}' as rule,
+    {{ row_label(spec.columns) }} || ' (' || cast(count(*) as string) || ' rows)' as failing_row
+from {{ model }}{{ " where " ~ spec.where if spec.where }}
+group by {{ spec.columns | join(', ') }}
 having count(*) > 1
-{% endtest %}
-
-{#- A NULL figure always says why: where column_name is NULL, reason_column is not. -#}
-{% test null_has_reason(model, column_name, reason_column) %}
-select * from {{ model }}
-where {{ column_name }} is null and {{ reason_column }} is null
-{% endtest %}
-
-{#- Every (year, region) of the spine is present: count rows per year equals the expected number. -#}
-{% test rows_per_year(model, year_column, expected) %}
-select {{ year_column }}, count(*) as n
+{%- endfor %}
+{%- for column in not_null %}
+union all
+select 'not_null({{ column }})' as rule, {{ key }} as failing_row from {{ model }} where {{ column }} is null
+{%- endfor %}
+{%- for column, reason in null_has_reason.items() %}
+union all
+select 'null_has_reason({{ column }}, {{ reason }})' as rule, {{ key }} as failing_row
+from {{ model }} where {{ column }} is null and {{ reason }} is null
+{%- endfor %}
+{%- for column, values in accepted_values.items() %}
+union all
+select 'accepted_values({{ column }})' as rule, {{ key }} || ': ' || cast({{ column }} as string) as failing_row
+from {{ model }} where {{ column }} not in ('{{ values | join("', '") }}')
+{%- endfor %}
+{%- for column, parent in relationships.items() %}
+union all
+select 'relationships({{ column }} -> {{ parent.to.identifier }}.{{ parent.field }})' as rule,
+    {{ row_label(grain, 'child.') }} || ': ' || child.{{ column }} as failing_row
+from {{ model }} as child
+left join (select distinct {{ parent.field }} as parent_key from {{ parent.to }}) as parent
+    on child.{{ column }} = parent.parent_key
+where child.{{ column }} is not null and parent.parent_key is null
+{%- endfor %}
+{%- for name, rule in not_above.items() %}
+union all
+select '{{ name }}' as rule,
+    {{ key }} || ': ' || cast({{ rule.column }} as string) || ' > ' || cast({{ rule.whole }} as string) as failing_row
+from {{ model }} where {{ rule.column }} > {{ rule.whole }}
+{%- endfor %}
+{%- if rows_per_year %}
+union all
+select 'rows_per_year({{ rows_per_year.year_column }}) = {{ rows_per_year.expected }}' as rule,
+    '{{ rows_per_year.year_column }}=' || coalesce(cast({{ rows_per_year.year_column }} as string), 'NULL')
+    || ' (' || cast(count(*) as string) || ' rows)' as failing_row
 from {{ model }}
-group by {{ year_column }}
-having count(*) != {{ expected }}
+group by {{ rows_per_year.year_column }}
+having count(*) != {{ rows_per_year.expected }}
+{%- endif %}
 {% endtest %}
+
+{#- 'year=2020, province=北京': a row named by its grain columns, NULL spelt out. -#}
+{% macro row_label(columns, prefix='') -%}
+    {%- for column in columns -%}
+        '{{ column }}=' || coalesce(cast({{ prefix }}{{ column }} as string), 'NULL'){% if not loop.last %} || ', ' || {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
 
 {#- The same figure printed by several publications (the bulletin's first release, the yearbook's
     editions) agrees within half a unit of the last printed decimal: one row per figure that does not.
@@ -35,13 +86,6 @@ from {{ model }}
 where indicator = '{{ indicator }}'
 group by data_year, province_code, province
 having max(value) - min(value) > {{ half_unit_of_last_printed_decimal }} + 1e-9
-{% endtest %}
-
-{#- Cross-feed: a part is never above its whole where both are printed (industrial-enterprise R&D within
-    all R&D; full-time equivalent within the headcount). One row per offending row. -#}
-{% test not_above(model, column_name, whole) %}
-select * from {{ model }}
-where {{ column_name }} > {{ whole }}
 {% endtest %}
 
 {#- Every value lies within [low, high]. -#}

@@ -80,7 +80,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: W
             keep_dbt_record(invocation.target_path, context.run.run_id)
         if not invocation.is_successful():
             yield from held  # what did succeed still shows, before the failure
-            reason = dbt_failures(results)
+            with warehouse.connection(context.run.run_id) as con:  # dbt has exited: its file is free
+                reason = dbt_failures(results, con)
             run_summary.record_failure(context.run.run_id, "dbt", reason)
             raise Failure(description=reason, allow_retries=False)
     with warehouse.connection(context.run.run_id) as con:
@@ -104,15 +105,18 @@ def keep_dbt_record(target_path: Path, run_id: str) -> None:
     shutil.rmtree(target_path, ignore_errors=True)
 
 
-def dbt_failures(run_results: dict) -> str:
-    """What failed in a dbt build, in plain words: each failing test with its failing-row count, each model
-    that errored with dbt's message (the first line)."""
+def dbt_failures(run_results: dict, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """What failed in a dbt build, in plain words: each failing test with its failing-row count and, read from the
+    build's file with the test's own compiled query, which rules failed on which rows; each model that errored
+    with dbt's message (the first line)."""
     failed = [r for r in run_results.get("results", []) if r["status"] in ("fail", "error")]
     lines = []
     for result in failed[:MAX_DBT_FAILURES_NAMED]:
         name = result["unique_id"].split(".", 2)[-1]
         if result["unique_id"].startswith("test."):
             what = f"{result.get('failures') or 0} failing rows" if result["status"] == "fail" else "error"
+            if result["status"] == "fail" and con is not None and result.get("compiled_code"):
+                what += failing_rows(con, result["compiled_code"])
             lines.append(f"test {name}: {what}")
         else:  # dbt's first line names the node; the next one says what went wrong
             message = [line.strip() for line in (result.get("message") or "").splitlines() if line.strip()]
@@ -120,6 +124,20 @@ def dbt_failures(run_results: dict) -> str:
     more = f"; and {len(failed) - MAX_DBT_FAILURES_NAMED} more" if len(failed) > MAX_DBT_FAILURES_NAMED else ""
     return (f"dbt build failed ({len(failed)} of {len(run_results.get('results', []))} nodes): " + "; ".join(lines) + more
             + ". Nothing was published.")
+
+
+MAX_FAILING_ROWS_NAMED = 5  # per test
+
+
+def failing_rows(con: duckdb.DuckDBPyConnection, compiled_code: str) -> str:
+    """The first failing rows of a test, re-read with its compiled query: for a `rules` test 'rule: row', else
+    the row's columns."""
+    result = con.execute(f"SELECT * FROM ({compiled_code}) LIMIT {MAX_FAILING_ROWS_NAMED + 1}")
+    columns = [c[0] for c in result.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    named = [f"{row['rule']}: {row['failing_row']}" if {"rule", "failing_row"} <= set(row)
+             else ", ".join(f"{column}={value}" for column, value in row.items()) for row in rows[:MAX_FAILING_ROWS_NAMED]]
+    return " (" + "; ".join(named) + ("; …" if len(rows) > MAX_FAILING_ROWS_NAMED else "") + ")"
 
 
 def relation_of(event) -> str | None:

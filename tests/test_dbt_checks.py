@@ -246,6 +246,22 @@ def test_a_failing_rules_test_names_its_rules_and_rows(built_warehouse, tmp_path
     assert "null_has_reason(rd_intensity_pct, rd_intensity_null_reason): year=2020, cluster=成渝" in message
 
 
+
+def test_the_release_order_rule_fails_outside_its_bound(built_warehouse, tmp_path):
+    """vintage_order() sorts on publication_year * 100 + release_order_in_year: an order of 100 would sort a
+    publication into the next year's, and the seed's `rules` test says so."""
+    from orchestration.assets.dbt import dbt_failures
+
+    copy = edited_copy(built_warehouse, tmp_path,
+                       "UPDATE reference.publications SET release_order_in_year = 100 WHERE publication_code = 'torch'")
+    run = dbt(["test", "--select", "publications_rules"], paths.DBT_PROJECT_DIR, copy, tmp_path / "target")
+    assert run.returncode == 1, run.stdout + run.stderr
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    with duckdb.connect(str(copy), read_only=True) as con:
+        message = dbt_failures(results, con)
+    assert "within(release_order_in_year, 1, 99): publication_code=torch: 100" in message, message
+
+
 if __name__ == "__main__":
     DOC.write_text(document(manifest()["nodes"]))
     print(f"wrote {DOC}")

@@ -8,10 +8,11 @@
     accepted_values {column: [values]}: a non-NULL value is one of these
     relationships   {column: {to: "ref(...)" or "source(...)", field: ...}}: a non-NULL value exists in the parent
     not_above       {rule_name: {column: ..., whole: ...}}: a part is never above its whole where both are printed
+    within          {column: [low, high]}: a non-NULL value lies within [low, high]
     rows_per_year   {year_column: ..., expected: n}: every year has n rows (every region of the spine)
     Engine-neutral SQL: the same test runs on DuckDB and Spark. -#}
 {% test rules(model, grain, unique=[], not_null=[], null_has_reason={}, accepted_values={}, relationships={},
-              not_above={}, rows_per_year=none) %}
+              not_above={}, within={}, rows_per_year=none) %}
 {%- set key = row_label(grain) -%}
 {%- set uniques = [{'columns': grain}] -%}
 {%- for spec in unique -%}{%- do uniques.append(spec if spec is mapping else {'columns': spec}) -%}{%- endfor -%}
@@ -53,6 +54,11 @@ select '{{ name }}' as rule,
     {{ key }} || ': ' || cast({{ rule.column }} as string) || ' > ' || cast({{ rule.whole }} as string) as failing_row
 from {{ model }} where {{ rule.column }} > {{ rule.whole }}
 {%- endfor %}
+{%- for column, bounds in within.items() %}
+union all
+select 'within({{ column }}, {{ bounds[0] }}, {{ bounds[1] }})' as rule, {{ key }} || ': ' || cast({{ column }} as string) as failing_row
+from {{ model }} where {{ column }} < {{ bounds[0] }} or {{ column }} > {{ bounds[1] }}
+{%- endfor %}
 {%- if rows_per_year %}
 union all
 select 'rows_per_year({{ rows_per_year.year_column }}) = {{ rows_per_year.expected }}' as rule,
@@ -88,8 +94,3 @@ group by data_year, province_code, province
 having max(value) - min(value) > {{ half_unit_of_last_printed_decimal }} + 1e-9
 {% endtest %}
 
-{#- Every value lies within [low, high]. -#}
-{% test within_range(model, column_name, low, high) %}
-select * from {{ model }}
-where {{ column_name }} < {{ low }} or {{ column_name }} > {{ high }}
-{% endtest %}
